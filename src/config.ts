@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Providers the server can call. `local` is the offline stand-in (no key, no network). */
+export const PROVIDER_NAMES = ['openai', 'xai', 'anthropic', 'local'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** The project root (one level above `src/` or `dist/`). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const bool = (fallback: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  );
+const url = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional());
+
+const envSchema = z.object({
+  HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
+  PORT: int(0, 65535, 5060),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+  STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'sqlite']).default('memory')),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+  PUBLIC_BASE_URL: url,
+  DEFAULT_PROVIDER: z.preprocess(emptyToUndefined, z.enum([...PROVIDER_NAMES, 'auto']).default('auto')),
+  DEFAULT_MODEL: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: url,
+  XAI_API_KEY: optionalString,
+  XAI_BASE_URL: url,
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: url,
+  CORPUS_DIR: optionalString,
+  PRICES_FILE: optionalString,
+  MAX_CONCURRENT_AGENTS: int(1, 1000, 16),
+  MAX_AGENTS_PER_TASK: int(1, 1000, 8),
+  MAX_ACTIVE_TASKS: int(1, 10_000, 50),
+  AGENT_MAX_RETRIES: int(0, 10, 3),
+  RETRY_BASE_MS: int(1, 60_000, 500),
+  RETRY_MAX_MS: int(1, 600_000, 20_000),
+  PROGRESS_INTERVAL_MS: int(0, 10_000, 100),
+  SSE_HEARTBEAT_MS: int(100, 600_000, 15_000),
+  SSE_MAX_BUFFER_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
+  SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
+  TRUST_PROXY: bool(false),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** The server's settings, parsed once from the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  store: 'memory' | 'sqlite';
+  logLevel: Env['LOG_LEVEL'];
+  publicBaseUrl: string | undefined;
+  /** Provider used when a request names none; `auto` resolved at load time. */
+  defaultProvider: ProviderName;
+  defaultModel: string | undefined;
+  providers: {
+    openai: { apiKey?: string; baseURL?: string };
+    xai: { apiKey?: string; baseURL?: string };
+    anthropic: { apiKey?: string; baseURL?: string };
+  };
+  corpusDir: string;
+  pricesFile: string;
+  limits: {
+    /** Model calls in flight across the whole server. */
+    maxConcurrentAgents: number;
+    /** Model calls in flight for one task. */
+    maxAgentsPerTask: number;
+    /** Tasks running at once; the rest wait as `pending`, in order. */
+    maxActiveTasks: number;
+  };
+  retry: { maxRetries: number; baseMs: number; maxMs: number };
+  progressIntervalMs: number;
+  sse: { heartbeatMs: number; maxBufferBytes: number };
+  shutdownGraceMs: number;
+  trustProxy: boolean;
+}
+
+/** Thrown by `loadConfig` with one line per problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+function pickProvider(env: Env): ProviderName {
+  if (env.DEFAULT_PROVIDER !== 'auto') return env.DEFAULT_PROVIDER;
+  if (env.XAI_API_KEY) return 'xai';
+  if (env.OPENAI_API_KEY) return 'openai';
+  if (env.ANTHROPIC_API_KEY) return 'anthropic';
+  return 'local';
+}
+
+/** Parse the environment. Pure: reads only `env`. Throws `ConfigError` listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    store: e.STORE,
+    logLevel: e.LOG_LEVEL,
+    publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    defaultProvider: pickProvider(e),
+    defaultModel: e.DEFAULT_MODEL,
+    providers: {
+      openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
+      xai: { apiKey: e.XAI_API_KEY, baseURL: e.XAI_BASE_URL },
+      anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseURL: e.ANTHROPIC_BASE_URL },
+    },
+    corpusDir: path.resolve(e.CORPUS_DIR ?? path.join(PROJECT_ROOT, 'docs')),
+    pricesFile: path.resolve(e.PRICES_FILE ?? path.join(PROJECT_ROOT, 'config', 'prices.json')),
+    limits: {
+      maxConcurrentAgents: e.MAX_CONCURRENT_AGENTS,
+      maxAgentsPerTask: e.MAX_AGENTS_PER_TASK,
+      maxActiveTasks: e.MAX_ACTIVE_TASKS,
+    },
+    retry: { maxRetries: e.AGENT_MAX_RETRIES, baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
+    progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    sse: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxBufferBytes: e.SSE_MAX_BUFFER_BYTES },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    trustProxy: e.TRUST_PROXY,
+  };
+}

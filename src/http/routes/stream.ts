@@ -1,0 +1,86 @@
+import { Router, type Request } from 'express';
+import { ValidationError } from '../../errors.js';
+import type { EventLog } from '../../events/event-log.js';
+import type { SwarmOrchestrator } from '../../orchestrator/swarm-orchestrator.js';
+import { formatComment, formatEventFrame, type StreamRegistry } from '../sse.js';
+
+export interface StreamDeps {
+  orchestrator: SwarmOrchestrator;
+  events: EventLog;
+  streams: StreamRegistry;
+  heartbeatMs: number;
+  /** A client whose unsent data passes this is dropped. */
+  maxBufferBytes: number;
+}
+
+/** Where to resume: `Last-Event-ID`, else `?last_event_id=`, else from the start. */
+function resumeAfter(req: Request): number {
+  const header = req.headers['last-event-id'];
+  const raw = typeof header === 'string' && header !== '' ? header : req.query.last_event_id;
+  if (raw === undefined || raw === '') return 0;
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw.trim())) {
+    throw new ValidationError('last_event_id: must be a non-negative integer', [{ path: 'last_event_id', message: 'must be a non-negative integer' }]);
+  }
+  return Number(raw.trim());
+}
+
+/** `GET /stream/:taskId`: the task's events as SSE — history first, then live — until `stream_closed`. */
+export function streamRouter(deps: StreamDeps): Router {
+  const router = Router();
+  router.get('/stream/:taskId', (req, res) => {
+    const taskId = req.params.taskId;
+    deps.orchestrator.get(taskId); // 404 task_not_found before any stream starts
+    const after = resumeAfter(req);
+    const lastSeq = deps.events.lastSeq(taskId);
+    const last = lastSeq > 0 ? deps.events.history(taskId, lastSeq - 1)[0] : undefined;
+    if (last?.event_type === 'stream_closed' && after >= last.seq) {
+      res.status(204).end();
+      return;
+    }
+
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    req.socket.setNoDelay(true);
+
+    let lastWrite = Date.now();
+    const write = (chunk: string) => {
+      res.write(chunk);
+      lastWrite = Date.now();
+      // A client that stops reading is dropped rather than buffered for without bound.
+      if (res.writableLength > deps.maxBufferBytes) {
+        req.log?.warn({ task_id: taskId, buffered: res.writableLength }, 'dropping slow stream client');
+        cleanup();
+        res.destroy();
+      }
+    };
+    const heartbeat = setInterval(() => {
+      if (Date.now() - lastWrite >= deps.heartbeatMs - 5) write(formatComment('keep-alive'));
+    }, deps.heartbeatMs);
+    heartbeat.unref();
+    const untrack = deps.streams.add(res);
+    let closed = false;
+    let unfollow: () => void = () => undefined;
+    function cleanup() {
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
+      unfollow();
+      untrack();
+    }
+    res.on('close', cleanup);
+    unfollow = deps.events.follow(taskId, after, (event) => {
+      if (closed) return;
+      write(formatEventFrame(event));
+      if (event.event_type === 'stream_closed' && !closed) {
+        cleanup();
+        res.end();
+      }
+    });
+    if (closed) unfollow();
+  });
+  return router;
+}

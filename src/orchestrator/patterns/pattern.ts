@@ -1,0 +1,32 @@
+import type { TaskContext } from '../task-context.js';
+import type { PatternName } from '../task.js';
+
+/** What a pattern's run produces; the runner adds documents and stores it as the task's result. */
+export interface PatternOutput {
+  final_synthesis: string;
+  subtasks: string[];
+}
+
+/** A workflow shape: how a task is split, run and merged. */
+export interface Pattern {
+  name: PatternName;
+  display_name: string;
+  description: string;
+  use_cases: string[];
+  default_config: Record<string, unknown>;
+  /** Model calls a run with `numAgents` workers makes when every level runs. */
+  plannedCalls(input: Record<string, unknown>): number;
+  run(ctx: TaskContext): Promise<PatternOutput>;
+}
+
+/** Split `items` into groups of at most `size`, as evenly as the order allows. */
+export function chunk<T>(items: T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
+}
+
+/** A plain concatenation, used where a synthesis level cannot run. */
+export function concatenate(sections: Array<{ heading: string; content: string }>): string {
+  return sections.map((s) => `## ${s.heading}\n\n${s.content.trim()}`).join('\n\n');
+}

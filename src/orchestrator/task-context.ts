@@ -1,0 +1,163 @@
+import type { ToolSet } from 'ai';
+import { AgentRunError, runAgent, type Limiter } from '../agents/run-agent.js';
+import type { RetryPolicy } from '../agents/retry.js';
+import type { EventType } from '../events/event.js';
+import type { Logger } from '../logger.js';
+import type { ResolvedModel } from '../providers/model-resolver.js';
+import type { PriceTable } from '../providers/prices.js';
+import { extractCitations } from './citations.js';
+import { createCoalescer } from './coalescer.js';
+import type { AgentResult, AgentRole, TaskPhase, TaskRecord } from './task.js';
+import { TaskAbort } from './task-abort.js';
+
+/** What a pattern asks for one agent run. */
+export interface AgentSpec {
+  agentId: string;
+  role: AgentRole;
+  subtask: string;
+  system: string;
+  prompt: string;
+  agentType?: string;
+  /** Give this agent the registered tools (workers of model providers). */
+  useTools?: boolean;
+}
+
+/** Shared parts a task context is built from. */
+export interface TaskContextDeps {
+  record: TaskRecord;
+  model: ResolvedModel;
+  prices: PriceTable;
+  controller: AbortController;
+  limiters: Limiter[];
+  retry: RetryPolicy;
+  agentTimeoutMs: number;
+  progressIntervalMs: number;
+  tools?: ToolSet;
+  logger: Logger;
+  emit(type: EventType, data?: Record<string, unknown>, agentId?: string): void;
+  /** Persist the record after a change worth keeping (progress, usage). */
+  save(): void;
+}
+
+/** What patterns see: the task's input, its signal, events, and one way to run an agent. */
+export class TaskContext {
+  readonly agentResults: AgentResult[] = [];
+  readonly synthesisResults: AgentResult[] = [];
+
+  constructor(private readonly deps: TaskContextDeps) {}
+
+  get record(): TaskRecord {
+    return this.deps.record;
+  }
+  get signal(): AbortSignal {
+    return this.deps.controller.signal;
+  }
+
+  emit(type: EventType, data?: Record<string, unknown>, agentId?: string): void {
+    this.deps.emit(type, data, agentId);
+  }
+
+  setPhase(phase: TaskPhase): void {
+    this.deps.record.progress.phase = phase;
+    this.deps.save();
+  }
+
+  setAgentsTotal(total: number): void {
+    this.deps.record.progress.agents_total = total;
+    this.deps.save();
+  }
+
+  /** Run one agent and record it. Agent failures come back as a failed result; a task abort is thrown. */
+  async runAgent(spec: AgentSpec): Promise<AgentResult> {
+    const { model } = this.deps;
+    const started = Date.now();
+    const log = this.deps.logger.child({ agent_id: spec.agentId });
+    this.emit('agent_start', { role: spec.role, subtask: spec.subtask, agent_type: spec.agentType, provider: model.provider, model: model.modelId }, spec.agentId);
+    const progress = createCoalescer(this.deps.progressIntervalMs, (delta, total) =>
+      this.emit('agent_progress', { delta, chars: total }, spec.agentId),
+    );
+    const result: AgentResult = {
+      agent_id: spec.agentId,
+      role: spec.role,
+      ...(spec.agentType ? { agent_type: spec.agentType } : {}),
+      subtask: spec.subtask,
+      content: '',
+      status: 'completed',
+      error: null,
+      usage: { input_tokens: 0, output_tokens: 0 },
+      cost_usd: 0,
+      duration_ms: 0,
+      attempts: 0,
+      citations: [],
+    };
+    try {
+      const outcome = await runAgent({
+        model: model.model,
+        system: spec.system,
+        prompt: spec.prompt,
+        signal: this.signal,
+        timeoutMs: this.deps.agentTimeoutMs,
+        retry: this.deps.retry,
+        limiters: this.deps.limiters,
+        tools: spec.useTools ? this.deps.tools : undefined,
+        onText: (delta) => progress.push(delta),
+        onRetry: (info) => {
+          progress.reset();
+          log.warn({ ...info }, 'agent retry');
+          this.emit('agent_retry', info, spec.agentId);
+        },
+        onToolCall: (call) => this.emit('agent_tool_call', call, spec.agentId),
+        onToolResult: (res) => this.emit('agent_tool_result', res, spec.agentId),
+      });
+      progress.flush();
+      Object.assign(result, { content: outcome.content, usage: outcome.usage, attempts: outcome.attempts });
+      result.citations = extractCitations(outcome.content);
+    } catch (error) {
+      progress.flush();
+      const aborted = error instanceof TaskAbort;
+      const failure = error instanceof AgentRunError ? error : undefined;
+      result.status = aborted ? 'cancelled' : 'failed';
+      result.error = aborted
+        ? { code: error.code, message: error.message }
+        : { code: failure?.code ?? 'internal_error', message: failure?.message ?? 'agent failed' };
+      if (failure) Object.assign(result, { usage: failure.usage, attempts: failure.attempts });
+      if (!failure && !aborted) log.error({ err: error }, 'agent crashed');
+    }
+    result.duration_ms = Date.now() - started;
+    this.account(result);
+    this.finishAgent(result);
+    if (this.signal.aborted) throw this.signal.reason;
+    return result;
+  }
+
+  private account(result: AgentResult): void {
+    const { record, model, prices } = this.deps;
+    const { cost_usd, known } = prices.cost(model.provider, model.modelId, result.usage.input_tokens, result.usage.output_tokens);
+    result.cost_usd = cost_usd;
+    record.usage.input_tokens += result.usage.input_tokens;
+    record.usage.output_tokens += result.usage.output_tokens;
+    record.usage.cost_usd += cost_usd;
+    if (!known && result.usage.input_tokens + result.usage.output_tokens > 0) record.usage.price_known = false;
+    const budget = (record.input as { max_total_cost?: number }).max_total_cost;
+    if (budget !== undefined && record.usage.cost_usd > budget && !this.signal.aborted) {
+      this.deps.controller.abort(
+        new TaskAbort('budget_exceeded', `cost $${record.usage.cost_usd.toFixed(6)} passed max_total_cost $${budget}`),
+      );
+    }
+  }
+
+  private finishAgent(result: AgentResult): void {
+    const isSynthesis = result.role === 'drummer' || result.role === 'camina' || result.role === 'synthesizer';
+    (isSynthesis ? this.synthesisResults : this.agentResults).push(result);
+    const progress = this.deps.record.progress;
+    if (result.status === 'completed') progress.agents_done++;
+    else progress.agents_failed++;
+    const summary = { role: result.role, usage: result.usage, cost_usd: result.cost_usd, duration_ms: result.duration_ms, attempts: result.attempts };
+    if (result.status === 'completed') {
+      this.emit('agent_complete', { ...summary, content: result.content, citations: result.citations }, result.agent_id);
+    } else {
+      this.emit('agent_error', { ...summary, error: result.error }, result.agent_id);
+    }
+    this.deps.save();
+  }
+}

@@ -1,0 +1,143 @@
+import type { ToolSet } from 'ai';
+import type { Limiter } from '../agents/run-agent.js';
+import type { RetryPolicy } from '../agents/retry.js';
+import type { EventType } from '../events/event.js';
+import type { EventLog } from '../events/event-log.js';
+import type { Logger } from '../logger.js';
+import type { ModelResolver, ResolvedModel } from '../providers/model-resolver.js';
+import type { PriceTable } from '../providers/prices.js';
+import type { Store } from '../store/store.js';
+import { renderMarkdownReport, writeMarkdownReport } from './documents.js';
+import type { OrchestrateInput } from './inputs.js';
+import { PATTERNS } from './patterns/index.js';
+import type { PatternOutput } from './patterns/pattern.js';
+import { TaskAbort, TaskFailure } from './task-abort.js';
+import { TaskContext } from './task-context.js';
+import type { TaskRecord } from './task.js';
+
+/** Everything a task run needs from the server. */
+export interface TaskRunnerDeps {
+  store: Store;
+  events: EventLog;
+  models: ModelResolver;
+  prices: PriceTable;
+  logger: Logger;
+  retry: RetryPolicy;
+  progressIntervalMs: number;
+  /** The server-wide limiter; each task adds its own in front of it. */
+  serverLimiter: Limiter;
+  createTaskLimiter: () => Limiter;
+  dataDir: string;
+  agentTools?: ToolSet;
+}
+
+/** Run one task from `running` to its final state. Never throws. */
+export async function runTask(
+  record: TaskRecord,
+  model: ResolvedModel,
+  controller: AbortController,
+  deps: TaskRunnerDeps,
+): Promise<void> {
+  const input = record.input as OrchestrateInput;
+  const logger = deps.logger.child({ task_id: record.task_id });
+  const emit = (type: EventType, data?: Record<string, unknown>, agentId?: string) =>
+    deps.events.append(record.task_id, { event_type: type, data, agent_id: agentId });
+  const save = () => deps.store.tasks.save(record);
+  const timer = setTimeout(
+    () => controller.abort(new TaskAbort('timeout', `task exceeded its timeout of ${input.timeout} s`)),
+    input.timeout * 1000,
+  );
+  const ctx = new TaskContext({
+    record,
+    model,
+    prices: deps.prices,
+    controller,
+    limiters: [deps.createTaskLimiter(), deps.serverLimiter],
+    retry: deps.retry,
+    agentTimeoutMs: input.agent_timeout * 1000,
+    progressIntervalMs: deps.progressIntervalMs,
+    tools: deps.agentTools,
+    logger,
+    emit,
+    save,
+  });
+  emit('workflow_start', { pattern: record.pattern, title: record.title, provider: record.provider, model: record.model, input: record.input });
+  logger.info({ pattern: record.pattern }, 'task started');
+  let output: PatternOutput | undefined;
+  try {
+    output = await PATTERNS[record.pattern].run(ctx);
+    controller.signal.throwIfAborted();
+    await finishCompleted(ctx, output, deps, emit);
+  } catch (error) {
+    finishFailed(ctx, output, controller.signal.aborted ? controller.signal.reason : error, emit, logger);
+  } finally {
+    clearTimeout(timer);
+    record.completed_at = new Date().toISOString();
+    record.progress.phase = 'done';
+    save();
+    emit('stream_closed', { status: record.status });
+    logger.info({ status: record.status, usage: record.usage, error: record.error }, 'task finished');
+  }
+}
+
+async function finishCompleted(
+  ctx: TaskContext,
+  output: PatternOutput,
+  deps: TaskRunnerDeps,
+  emit: (type: EventType, data?: Record<string, unknown>) => void,
+): Promise<void> {
+  const record = ctx.record;
+  const input = record.input as OrchestrateInput;
+  record.result = buildResult(ctx, output);
+  if (input.generate_documents) {
+    ctx.setPhase('documents');
+    emit('document_generation_start', { formats: input.document_formats });
+    const markdown = renderMarkdownReport(record, output.final_synthesis, ctx.agentResults);
+    record.result.documents.push(await writeMarkdownReport(deps.dataDir, record, markdown));
+    emit('document_generation_complete', { documents: record.result.documents });
+  }
+  ctx.signal.throwIfAborted();
+  record.status = 'completed';
+  emit('workflow_complete', {
+    status: 'completed',
+    usage: record.usage,
+    failed_agents: record.result.failed_agents,
+    final_synthesis: output.final_synthesis,
+  });
+}
+
+function finishFailed(
+  ctx: TaskContext,
+  output: PatternOutput | undefined,
+  reason: unknown,
+  emit: (type: EventType, data?: Record<string, unknown>) => void,
+  logger: Logger,
+): void {
+  const record = ctx.record;
+  // Whatever the agents finished is kept.
+  record.result = buildResult(ctx, output ?? { final_synthesis: '', subtasks: [] });
+  if (reason instanceof TaskAbort && reason.code === 'cancelled') {
+    record.status = 'cancelled';
+    emit('workflow_cancelled', { status: 'cancelled', usage: record.usage });
+    return;
+  }
+  if (reason instanceof TaskAbort || reason instanceof TaskFailure) {
+    record.error = { code: reason.code, message: reason.message };
+  } else {
+    logger.error({ err: reason }, 'task crashed');
+    record.error = { code: 'internal_error', message: 'internal error' };
+  }
+  record.status = 'failed';
+  emit('workflow_error', { status: 'failed', error: record.error, usage: record.usage });
+}
+
+function buildResult(ctx: TaskContext, output: PatternOutput) {
+  return {
+    final_synthesis: output.final_synthesis,
+    agent_results: ctx.agentResults,
+    synthesis_results: ctx.synthesisResults,
+    subtasks: output.subtasks,
+    failed_agents: [...ctx.agentResults, ...ctx.synthesisResults].filter((r) => r.status !== 'completed').map((r) => r.agent_id),
+    documents: ctx.record.result?.documents ?? [],
+  };
+}

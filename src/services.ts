@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT, type Config } from './config.js';
+import { createEventLog, type EventLog } from './events/event-log.js';
+import type { Logger } from './logger.js';
+import { SwarmOrchestrator } from './orchestrator/swarm-orchestrator.js';
+import { createModelResolver, type ExtraFactories, type ModelResolver } from './providers/model-resolver.js';
+import { loadPriceTable } from './providers/prices.js';
+import { createMemoryStore } from './store/memory-store.js';
+import type { Store } from './store/store.js';
+import { calculateTool } from './tools/builtin/calculate.js';
+import { currentTimeTool } from './tools/builtin/current-time.js';
+import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
+
+/** The domain, wired: everything a transport (HTTP, MCP) serves. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  store: Store;
+  events: EventLog;
+  models: ModelResolver;
+  registry: ToolRegistry;
+  orchestrator: SwarmOrchestrator;
+  version: string;
+  /** Stop tasks (after the grace period) and close the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  /** Extra model factories by provider name (tests plug fakes in here). */
+  providers?: ExtraFactories;
+  store?: Store;
+}
+
+export function readVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function createStore(config: Config): Store {
+  if (config.store !== 'memory') throw new Error(`STORE=${config.store} is not available in this build; use STORE=memory`);
+  return createMemoryStore();
+}
+
+/** Build the domain from config. Transports are added on top by the caller. */
+export function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Services {
+  const store = options.store ?? createStore(config);
+  const events = createEventLog(store.events);
+  const models = createModelResolver(config, options.providers);
+  const registry = createToolRegistry([calculateTool, currentTimeTool]);
+  const orchestrator = new SwarmOrchestrator({
+    store,
+    events,
+    models,
+    prices: loadPriceTable(config.pricesFile),
+    logger,
+    retry: config.retry,
+    progressIntervalMs: config.progressIntervalMs,
+    dataDir: config.dataDir,
+    agentTools: registry.toAiTools(),
+    limits: config.limits,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    logger,
+    store,
+    events,
+    models,
+    registry,
+    orchestrator,
+    version: readVersion(),
+    close() {
+      closing ??= orchestrator.close(config.shutdownGraceMs).then(() => store.close());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3StreamPart } from '@ai-sdk/provider';
+
+/** What the fake model sees of a call. */
+export interface FakeCall {
+  index: number;
+  system: string;
+  prompt: string;
+  modelId: string;
+}
+
+export type FakeAnswer = string | { error: Error } | { hang: true };
+
+export interface FakeModelOptions {
+  /** The answer for a call; default: a short text naming the call. */
+  respond?: (call: FakeCall) => FakeAnswer | Promise<FakeAnswer>;
+  /** Delay before the answer streams (abortable). */
+  delayMs?: number;
+  chunkSize?: number;
+}
+
+/** An in-process language model (AI SDK LanguageModelV3) for unit tests: scripted answers, in-flight tracking. */
+export interface FakeModel {
+  factory: (modelId: string) => LanguageModelV3;
+  calls: FakeCall[];
+  inFlight: number;
+  maxInFlight: number;
+  aborted: number;
+}
+
+function textOf(options: LanguageModelV3CallOptions): { system: string; prompt: string } {
+  let system = '';
+  let prompt = '';
+  for (const message of options.prompt) {
+    if (message.role === 'system') system += message.content;
+    else if (message.role === 'user') for (const part of message.content) if (part.type === 'text') prompt += part.text;
+  }
+  return { system, prompt };
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+  });
+}
+
+export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
+  const state: FakeModel = { factory: undefined as never, calls: [], inFlight: 0, maxInFlight: 0, aborted: 0 };
+  const respond = options.respond ?? ((c) => `answer ${c.index} from ${c.modelId}`);
+  state.factory = (modelId) => ({
+    specificationVersion: 'v3',
+    provider: 'fake',
+    modelId,
+    supportedUrls: {},
+    doGenerate: () => Promise.reject(new Error('fake model only streams')),
+    async doStream(callOptions) {
+      const call: FakeCall = { index: state.calls.length, modelId, ...textOf(callOptions) };
+      state.calls.push(call);
+      state.inFlight++;
+      state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+      const signal = callOptions.abortSignal;
+      const release = () => {
+        state.inFlight--;
+      };
+      try {
+        if (options.delayMs) await wait(options.delayMs, signal);
+        const answer = await respond(call);
+        if (typeof answer !== 'string' && 'error' in answer) throw answer.error;
+        if (typeof answer !== 'string') await wait(3_600_000, signal);
+        const text = answer as string;
+        const size = options.chunkSize ?? 8;
+        const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }, { type: 'text-start', id: 't' }];
+        for (let i = 0; i < text.length; i += size) parts.push({ type: 'text-delta', id: 't', delta: text.slice(i, i + size) });
+        parts.push({ type: 'text-end', id: 't' });
+        parts.push({
+          type: 'finish',
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {
+            inputTokens: { total: call.prompt.length, noCache: undefined, cacheRead: undefined, cacheWrite: undefined },
+            outputTokens: { total: text.length, text: undefined, reasoning: undefined },
+          },
+        });
+        release();
+        return {
+          stream: new ReadableStream<LanguageModelV3StreamPart>({
+            start(controller) {
+              for (const p of parts) controller.enqueue(p);
+              controller.close();
+            },
+          }),
+        };
+      } catch (error) {
+        release();
+        if (signal?.aborted) state.aborted++;
+        throw error;
+      }
+    },
+  });
+  return state;
+}
