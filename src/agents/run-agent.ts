@@ -57,6 +57,8 @@ async function attemptOnce(options: RunAgentOptions, signal: AbortSignal, usage:
     prompt: options.prompt,
     abortSignal: signal,
     maxRetries: 0,
+    // Errors arrive as stream parts and are handled below; the SDK's default would print them.
+    onError: () => undefined,
     tools: options.tools,
     stopWhen: stepCountIs(options.tools ? (options.maxSteps ?? 4) : 1),
   });

@@ -43,6 +43,7 @@ export interface TaskContextDeps {
 export class TaskContext {
   readonly agentResults: AgentResult[] = [];
   readonly synthesisResults: AgentResult[] = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: TaskContextDeps) {}
 
@@ -68,7 +69,20 @@ export class TaskContext {
   }
 
   /** Run one agent and record it. Agent failures come back as a failed result; a task abort is thrown. */
-  async runAgent(spec: AgentSpec): Promise<AgentResult> {
+  runAgent(spec: AgentSpec): Promise<AgentResult> {
+    const run = this.runTracked(spec);
+    const settled = run.catch(() => undefined);
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+    return run;
+  }
+
+  /** Resolves once every agent started so far has finished (after an abort, they unwind quickly). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  private async runTracked(spec: AgentSpec): Promise<AgentResult> {
     const { model } = this.deps;
     const started = Date.now();
     const log = this.deps.logger.child({ agent_id: spec.agentId });

@@ -69,6 +69,8 @@ export async function runTask(
     controller.signal.throwIfAborted();
     await finishCompleted(ctx, output, deps, emit);
   } catch (error) {
+    // Agents still unwinding from an abort report before the terminal event, never after it.
+    await ctx.drain();
     finishFailed(ctx, output, controller.signal.aborted ? controller.signal.reason : error, emit, logger);
   } finally {
     clearTimeout(timer);

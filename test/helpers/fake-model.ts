@@ -65,7 +65,13 @@ export function createFakeModel(options: FakeModelOptions = {}): FakeModel {
       };
       try {
         if (options.delayMs) await wait(options.delayMs, signal);
-        const answer = await respond(call);
+        const answer = await Promise.race([
+          respond(call),
+          new Promise<never>((_, reject) => {
+            if (signal?.aborted) reject(signal.reason);
+            signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+          }),
+        ]);
         if (typeof answer !== 'string' && 'error' in answer) throw answer.error;
         if (typeof answer !== 'string') await wait(3_600_000, signal);
         const text = answer as string;
