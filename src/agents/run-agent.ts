@@ -16,7 +16,7 @@ export interface RunAgentOptions {
   prompt: string;
   /** Aborts the run at once (cancel, task timeout, budget). Its `reason` is rethrown. */
   signal: AbortSignal;
-  /** The whole run, retries included. */
+  /** The whole run, retries included, counted from when the first attempt gets its slots. */
   timeoutMs: number;
   retry: RetryPolicy;
   /** Acquired in order around each attempt (task limit, then server limit); never held while sleeping. */
@@ -24,6 +24,8 @@ export interface RunAgentOptions {
   tools?: ToolSet;
   /** Bound on model/tool round trips when tools are given. */
   maxSteps?: number;
+  /** Called once, when the first attempt has its limiter slots and the model call begins. */
+  onStart?: () => void;
   onText?: (delta: string) => void;
   onRetry?: (info: { attempt: number; delay_ms: number; error: string }) => void;
   onToolCall?: (call: { tool_call_id: string; tool_name: string; input: unknown }) => void;
@@ -94,6 +96,19 @@ async function attemptOnce(options: RunAgentOptions, signal: AbortSignal, usage:
   return text;
 }
 
+/** The agent's own deadline: armed when its first call starts, so waiting for a slot does not count. */
+function createDeadline(timeoutMs: number) {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    signal: controller.signal,
+    arm() {
+      timer ??= setTimeout(() => controller.abort(new DOMException('agent timed out', 'TimeoutError')), timeoutMs);
+    },
+    clear: () => clearTimeout(timer),
+  };
+}
+
 function withLimiters<T>(limiters: Limiter[], signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
   // Re-check the signal once a slot is granted: no new call starts after cancel.
   const run = limiters.reduceRight<() => Promise<T>>(
@@ -109,33 +124,42 @@ function withLimiters<T>(limiters: Limiter[], signal: AbortSignal, fn: () => Pro
  * is aborted, or `AgentRunError`.
  */
 export async function runAgent(options: RunAgentOptions): Promise<AgentOutcome> {
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = AbortSignal.any([options.signal, timeout]);
+  const deadline = createDeadline(options.timeoutMs);
+  const signal = AbortSignal.any([options.signal, deadline.signal]);
   const usage: AgentUsage = { input_tokens: 0, output_tokens: 0 };
+  const timedOut = () => new AgentRunError('agent_timeout', `agent timed out after ${options.timeoutMs} ms`, attempts, usage);
   let attempts = 0;
-  for (;;) {
-    attempts++;
-    try {
-      const content = await withLimiters(options.limiters, signal, () => attemptOnce(options, signal, usage));
-      return { content, usage, attempts };
-    } catch (error) {
-      if (options.signal.aborted) throw options.signal.reason;
-      if (timeout.aborted) {
-        throw new AgentRunError('agent_timeout', `agent timed out after ${options.timeoutMs} ms`, attempts, usage);
-      }
-      const retryable = error instanceof AgentRunError || isRetryable(error);
-      if (!retryable || attempts > options.retry.maxRetries) {
-        if (error instanceof AgentRunError) throw new AgentRunError(error.code, error.message, attempts, usage);
-        throw new AgentRunError('model_error', describeError(error), attempts, usage);
-      }
-      const delay = retryDelayMs(error, attempts - 1, options.retry);
-      options.onRetry?.({ attempt: attempts + 1, delay_ms: delay, error: describeError(error) });
+  try {
+    for (;;) {
+      attempts++;
       try {
-        await sleep(delay, signal);
-      } catch {
+        const content = await withLimiters(options.limiters, signal, () => {
+          if (attempts === 1) {
+            deadline.arm();
+            options.onStart?.();
+          }
+          return attemptOnce(options, signal, usage);
+        });
+        return { content, usage, attempts };
+      } catch (error) {
         if (options.signal.aborted) throw options.signal.reason;
-        throw new AgentRunError('agent_timeout', `agent timed out after ${options.timeoutMs} ms`, attempts, usage);
+        if (deadline.signal.aborted) throw timedOut();
+        const retryable = error instanceof AgentRunError || isRetryable(error);
+        if (!retryable || attempts > options.retry.maxRetries) {
+          if (error instanceof AgentRunError) throw new AgentRunError(error.code, error.message, attempts, usage);
+          throw new AgentRunError('model_error', describeError(error), attempts, usage);
+        }
+        const delay = retryDelayMs(error, attempts - 1, options.retry);
+        options.onRetry?.({ attempt: attempts + 1, delay_ms: delay, error: describeError(error) });
+        try {
+          await sleep(delay, signal);
+        } catch {
+          if (options.signal.aborted) throw options.signal.reason;
+          throw timedOut();
+        }
       }
     }
+  } finally {
+    deadline.clear();
   }
 }

@@ -68,9 +68,11 @@ export class SwarmOrchestrator {
       usage: emptyUsage(),
     };
     this.options.store.tasks.insert(record);
+    // The caller sees the task as accepted (`pending`, SPEC's 202), even when a free slot starts it at once.
+    const accepted = structuredClone(record);
     this.queue.push(record);
     this.pump();
-    return structuredClone(record);
+    return accepted;
   }
 
   /** The current record: the live one while running, else the stored one. */

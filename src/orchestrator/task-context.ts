@@ -84,9 +84,14 @@ export class TaskContext {
 
   private async runTracked(spec: AgentSpec): Promise<AgentResult> {
     const { model } = this.deps;
-    const started = Date.now();
+    const startedAt = Date.now();
     const log = this.deps.logger.child({ agent_id: spec.agentId });
-    this.emit('agent_start', { role: spec.role, subtask: spec.subtask, agent_type: spec.agentType, provider: model.provider, model: model.modelId }, spec.agentId);
+    // agent_start goes out when the agent gets its slots, not while it waits for them.
+    let started = false;
+    const onStart = () => {
+      started = true;
+      this.emit('agent_start', { role: spec.role, subtask: spec.subtask, agent_type: spec.agentType, provider: model.provider, model: model.modelId }, spec.agentId);
+    };
     const progress = createCoalescer(this.deps.progressIntervalMs, (delta, total) =>
       this.emit('agent_progress', { delta, chars: total }, spec.agentId),
     );
@@ -114,6 +119,7 @@ export class TaskContext {
         retry: this.deps.retry,
         limiters: this.deps.limiters,
         tools: spec.useTools ? this.deps.tools : undefined,
+        onStart,
         onText: (delta) => progress.push(delta),
         onRetry: (info) => {
           progress.reset();
@@ -137,9 +143,9 @@ export class TaskContext {
       if (failure) Object.assign(result, { usage: failure.usage, attempts: failure.attempts });
       if (!failure && !aborted) log.error({ err: error }, 'agent crashed');
     }
-    result.duration_ms = Date.now() - started;
+    result.duration_ms = Date.now() - startedAt;
     this.account(result);
-    this.finishAgent(result);
+    this.finishAgent(result, started);
     if (this.signal.aborted) throw this.signal.reason;
     return result;
   }
@@ -160,9 +166,14 @@ export class TaskContext {
     }
   }
 
-  private finishAgent(result: AgentResult): void {
+  /** Record the agent; one that never got to call its model (cancelled in the queue) leaves no events. */
+  private finishAgent(result: AgentResult, started: boolean): void {
     const isSynthesis = result.role === 'drummer' || result.role === 'camina' || result.role === 'synthesizer';
     (isSynthesis ? this.synthesisResults : this.agentResults).push(result);
+    if (!started) {
+      this.deps.save();
+      return;
+    }
     const progress = this.deps.record.progress;
     if (result.status === 'completed') progress.agents_done++;
     else progress.agents_failed++;
