@@ -8,7 +8,10 @@ import { createModelResolver, type ExtraFactories, type ModelResolver } from './
 import { loadPriceTable } from './providers/prices.js';
 import { createMemoryStore } from './store/memory-store.js';
 import type { Store } from './store/store.js';
+import { createCorpusIndex, type CorpusIndex } from './corpus/corpus-index.js';
+import { createLocalModel } from './providers/local/local-model.js';
 import { calculateTool } from './tools/builtin/calculate.js';
+import { createReadDocumentTool, createSearchDocumentsTool } from './tools/builtin/documents.js';
 import { currentTimeTool } from './tools/builtin/current-time.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 
@@ -19,6 +22,7 @@ export interface Services {
   store: Store;
   events: EventLog;
   models: ModelResolver;
+  corpus: CorpusIndex;
   registry: ToolRegistry;
   orchestrator: SwarmOrchestrator;
   version: string;
@@ -30,6 +34,8 @@ export interface ServicesOptions {
   /** Extra model factories by provider name (tests plug fakes in here). */
   providers?: ExtraFactories;
   store?: Store;
+  /** Watch the corpus folder for changes (default true). */
+  watchCorpus?: boolean;
 }
 
 export function readVersion(): string {
@@ -42,12 +48,27 @@ function createStore(config: Config): Store {
   return createMemoryStore();
 }
 
+/** Index `CORPUS_DIR`; a folder that cannot be read stops the start with a clear message. */
+function openCorpus(config: Config, logger: Logger, watch = true): CorpusIndex {
+  try {
+    return createCorpusIndex({ dir: config.corpusDir, logger, watch });
+  } catch (error) {
+    throw new Error(`CORPUS_DIR: cannot index ${config.corpusDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /** Build the domain from config. Transports are added on top by the caller. */
 export function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Services {
   const store = options.store ?? createStore(config);
   const events = createEventLog(store.events);
-  const models = createModelResolver(config, options.providers);
-  const registry = createToolRegistry([calculateTool, currentTimeTool]);
+  const corpus = openCorpus(config, logger, options.watchCorpus);
+  const models = createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers });
+  const registry = createToolRegistry([
+    createSearchDocumentsTool(corpus),
+    createReadDocumentTool(corpus),
+    calculateTool,
+    currentTimeTool,
+  ]);
   const orchestrator = new SwarmOrchestrator({
     store,
     events,
@@ -67,11 +88,15 @@ export function createServices(config: Config, logger: Logger, options: Services
     store,
     events,
     models,
+    corpus,
     registry,
     orchestrator,
     version: readVersion(),
     close() {
-      closing ??= orchestrator.close(config.shutdownGraceMs).then(() => store.close());
+      closing ??= orchestrator.close(config.shutdownGraceMs).then(() => {
+        corpus.close();
+        return store.close();
+      });
       return closing;
     },
   };

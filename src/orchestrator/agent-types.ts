@@ -4,7 +4,7 @@ import type { AgentType } from './inputs.js';
 const KEYWORDS: Array<[AgentType, RegExp]> = [
   ['academic', /\b(paper|papers|study|studies|research|journal|academic|scholar|peer[- ]review|citation|thesis|arxiv|doi)\b/i],
   ['news', /\b(news|latest|recent|today|breaking|announce\w*|headline|press|this (week|month|year)|20\d\d)\b/i],
-  ['video', /\b(video|videos|youtube|watch|tutorial video|footage|clip|stream)\b/i],
+  ['video', /\b(video|videos|youtube|watch|tutorial video|footage|clip|livestream)\b/i],
   ['image', /\b(image|images|photo|photos|picture|diagram|chart|illustration|visual)\b/i],
   ['social', /\b(reddit|twitter|tweet|x\.com|social|forum|community|opinion|sentiment|discussion|mastodon)\b/i],
   ['product', /\b(product|products|buy|price|pricing|review|reviews|compare|vs\.?|best|brand|shop|deal)\b/i],

@@ -10,8 +10,9 @@ export function plannerPrompt(task: string, count: number, kind: 'subtasks' | 's
 
 export const WORKER_SYSTEM =
   'You are a research agent. Answer the sub-question thoroughly and factually in Markdown. ' +
-  'Cite sources inline as [n] with a numbered source list at the end (URLs or document paths). ' +
-  'Say plainly what you do not know.';
+  'When tools are offered, call search_documents to find passages in the local documents and calculate for ' +
+  'arithmetic. Cite sources inline as [n] with a numbered list after a "Sources:" line at the end ' +
+  '(URLs, or document path — heading (lines a-b)). Say plainly what you do not know.';
 
 export function workerPrompt(task: string, subtask: string): string {
   return `Overall research goal:\n${task}\n\nYour sub-question:\n${subtask}`;

@@ -1,0 +1,86 @@
+/** Small text tools shared by the search index and the offline `local` model. */
+
+/** Words: letters and digits, in any script; everything else separates. */
+export function tokenize(text: string): string[] {
+  return text.split(/[^\p{L}\p{N}_]+/u).filter(Boolean);
+}
+
+export const STOPWORDS = new Set(
+  (
+    'a about above after again against all am an and any are as at be because been before being below between both but by ' +
+    'can could did do does doing down during each few for from further had has have having he her here hers herself him ' +
+    'himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other ' +
+    'our ours ourselves out over own same she should so some such than that the their theirs them themselves then there ' +
+    'these they this those through to too under until up very was we were what when where which while who whom why will ' +
+    'with would you your yours yourself yourselves also may might must shall us via vs etc per get gets got use used using ' +
+    'tell explain describe please what\'s whats does doesn\'t dont'
+  ).split(' '),
+);
+
+/** Lower-case content words of a text (no stopwords, no single characters). */
+export function contentWords(text: string): string[] {
+  return tokenize(text.toLowerCase()).filter((w) => w.length > 1 && !STOPWORDS.has(w));
+}
+
+/** Split prose into sentences; list items and headings count as sentences of their own. */
+export function splitSentences(text: string): string[] {
+  const out: string[] = [];
+  for (const block of text.split(/\n\s*\n|\n(?=\s*(?:[-*+]|\d+\.)\s)|\n(?=#)/)) {
+    const flat = block.replace(/\s*\n\s*/g, ' ').trim();
+    if (!flat) continue;
+    // A citation marker like `[2]` after a full stop belongs to the sentence before it.
+    for (const s of flat.split(/(?<=[.!?](?:\s*\[\d+\])*)\s+(?=[A-Z0-9`"'(*_]|\[(?!\d+\]))/)) if (s.trim()) out.push(s.trim());
+  }
+  return out;
+}
+
+/** The window of `text` (about `width` characters) holding most of `terms`, with ellipses. */
+export function bestSnippet(text: string, terms: string[], width = 220): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= width) return flat;
+  const lower = flat.toLowerCase();
+  let best = 0;
+  let bestScore = -1;
+  for (let start = 0; start < flat.length; start += Math.max(20, Math.floor(width / 4))) {
+    const window = lower.slice(start, start + width);
+    const score = terms.reduce((n, t) => n + (window.includes(t.toLowerCase()) ? 1 : 0), 0);
+    if (score > bestScore) [best, bestScore] = [start, score];
+  }
+  const snippet = flat.slice(best, best + width).trim();
+  return `${best > 0 ? '…' : ''}${snippet}${best + width < flat.length ? '…' : ''}`;
+}
+
+/** Jaccard similarity of two sets of words. */
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 && b.size === 0) return 1;
+  let shared = 0;
+  for (const w of a) if (b.has(w)) shared++;
+  return shared / (a.size + b.size - shared);
+}
+
+/**
+ * Maximal marginal relevance: pick `k` items that are relevant and unlike each other.
+ * `lambda` weighs relevance against novelty.
+ */
+export function selectMmr<T>(items: T[], k: number, relevance: (item: T) => number, words: (item: T) => ReadonlySet<string>, lambda = 0.7): T[] {
+  const chosen: T[] = [];
+  const left = new Set(items.map((_, i) => i));
+  while (chosen.length < k && left.size > 0) {
+    let best = -1;
+    let bestScore = -Infinity;
+    for (const i of left) {
+      const item = items[i]!;
+      const redundancy = chosen.length ? Math.max(...chosen.map((c) => jaccard(words(item), words(c)))) : 0;
+      const score = lambda * relevance(item) - (1 - lambda) * redundancy;
+      if (score > bestScore) [best, bestScore] = [i, score];
+    }
+    left.delete(best);
+    chosen.push(items[best]!);
+  }
+  return chosen;
+}
+
+/** A rough token count (words and punctuation marks), for usage reports of the local model. */
+export function countTokens(text: string): number {
+  return (text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []).length;
+}
