@@ -27,7 +27,7 @@ const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   PORT: int(0, 65535, 5060),
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
-  STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'sqlite']).default('memory')),
+  STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'sqlite']).default('sqlite')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -54,6 +54,8 @@ const envSchema = z.object({
   SSE_MAX_BUFFER_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
   TRUST_PROXY: bool(false),
+  RETENTION_MAX_TASKS: int(1, 10_000_000, 10_000),
+  RETENTION_MAX_AGE_DAYS: int(1, 36_500, 30),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -89,6 +91,8 @@ export interface Config {
   sse: { heartbeatMs: number; maxBufferBytes: number };
   shutdownGraceMs: number;
   trustProxy: boolean;
+  /** Finished tasks beyond the newest `maxTasks`, or older than `maxAgeDays`, are pruned hourly. */
+  retention: { maxTasks: number; maxAgeDays: number };
 }
 
 /** Thrown by `loadConfig` with one line per problem. */
@@ -142,5 +146,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxBufferBytes: e.SSE_MAX_BUFFER_BYTES },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
+    retention: { maxTasks: e.RETENTION_MAX_TASKS, maxAgeDays: e.RETENTION_MAX_AGE_DAYS },
   };
 }

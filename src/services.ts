@@ -7,6 +7,8 @@ import { SwarmOrchestrator } from './orchestrator/swarm-orchestrator.js';
 import { createModelResolver, type ExtraFactories, type ModelResolver } from './providers/model-resolver.js';
 import { loadPriceTable } from './providers/prices.js';
 import { createMemoryStore } from './store/memory-store.js';
+import { createSqliteStore } from './store/sqlite/sqlite-store.js';
+import { createRetention } from './orchestrator/retention.js';
 import type { Store } from './store/store.js';
 import { createCorpusIndex, type CorpusIndex } from './corpus/corpus-index.js';
 import { createLocalModel } from './providers/local/local-model.js';
@@ -44,8 +46,7 @@ export function readVersion(): string {
 }
 
 function createStore(config: Config): Store {
-  if (config.store !== 'memory') throw new Error(`STORE=${config.store} is not available in this build; use STORE=memory`);
-  return createMemoryStore();
+  return config.store === 'sqlite' ? createSqliteStore(config.dataDir) : createMemoryStore();
 }
 
 /** Index `CORPUS_DIR`; a folder that cannot be read stops the start with a clear message. */
@@ -81,6 +82,10 @@ export function createServices(config: Config, logger: Logger, options: Services
     agentTools: registry.toAiTools(),
     limits: config.limits,
   });
+  const retention = createRetention({ store, dataDir: config.dataDir, ...config.retention, logger });
+  const recovered = orchestrator.recover();
+  if (recovered.interrupted.length || recovered.requeued.length) logger.warn(recovered, 'recovered tasks from the previous run');
+  retention.start();
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -94,6 +99,7 @@ export function createServices(config: Config, logger: Logger, options: Services
     version: readVersion(),
     close() {
       closing ??= orchestrator.close(config.shutdownGraceMs).then(() => {
+        retention.stop();
         corpus.close();
         return store.close();
       });

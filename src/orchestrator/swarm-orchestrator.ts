@@ -47,6 +47,36 @@ export class SwarmOrchestrator {
     };
   }
 
+  /**
+   * Pick up where a previous process left off: a task that was running is ended `failed` with
+   * `interrupted` (keeping its partial results, its stream closed properly); pending ones are queued
+   * again in their order. Call once, before accepting new work.
+   */
+  recover(): { interrupted: string[]; requeued: string[] } {
+    const interrupted: string[] = [];
+    const requeued: string[] = [];
+    for (const record of this.options.store.tasks.byStatus(['running', 'pending'])) {
+      if (record.status === 'pending') {
+        this.queue.push(record);
+        requeued.push(record.task_id);
+        continue;
+      }
+      record.status = 'failed';
+      record.error = { code: 'interrupted', message: 'the server stopped while the task was running' };
+      record.completed_at = new Date().toISOString();
+      record.progress.phase = 'done';
+      this.options.store.tasks.save(record);
+      const last = this.options.events.history(record.task_id, Math.max(0, this.options.events.lastSeq(record.task_id) - 1))[0];
+      if (last?.event_type !== 'stream_closed') {
+        this.options.events.append(record.task_id, { event_type: 'workflow_error', data: { status: 'failed', error: record.error, usage: record.usage } });
+        this.options.events.append(record.task_id, { event_type: 'stream_closed', data: { status: 'failed' } });
+      }
+      interrupted.push(record.task_id);
+    }
+    this.pump();
+    return { interrupted, requeued };
+  }
+
   /** Accept a task: it is stored `pending` and starts as soon as a slot is free. */
   submit(pattern: PatternName, input: OrchestrateInput): TaskRecord {
     if (this.closing) throw new UnavailableError('the server is shutting down');

@@ -43,6 +43,8 @@ export interface TaskContextDeps {
 export class TaskContext {
   readonly agentResults: AgentResult[] = [];
   readonly synthesisResults: AgentResult[] = [];
+  /** The sub-questions (or search angles) the planner made. */
+  subtasks: string[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: TaskContextDeps) {}
@@ -60,6 +62,11 @@ export class TaskContext {
 
   setPhase(phase: TaskPhase): void {
     this.deps.record.progress.phase = phase;
+    this.deps.save();
+  }
+
+  setSubtasks(subtasks: string[]): void {
+    this.subtasks = subtasks;
     this.deps.save();
   }
 

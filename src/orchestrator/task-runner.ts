@@ -13,7 +13,7 @@ import { PATTERNS } from './patterns/index.js';
 import type { PatternOutput } from './patterns/pattern.js';
 import { TaskAbort, TaskFailure } from './task-abort.js';
 import { TaskContext } from './task-context.js';
-import type { TaskRecord } from './task.js';
+import type { TaskRecord, TaskResult } from './task.js';
 
 /** Everything a task run needs from the server. */
 export interface TaskRunnerDeps {
@@ -42,7 +42,11 @@ export async function runTask(
   const logger = deps.logger.child({ task_id: record.task_id });
   const emit = (type: EventType, data?: Record<string, unknown>, agentId?: string) =>
     deps.events.append(record.task_id, { event_type: type, data, agent_id: agentId });
-  const save = () => deps.store.tasks.save(record);
+  // Every save carries the results so far, so a crash mid-task keeps what the agents finished.
+  const save = () => {
+    record.result = buildResult(ctx, record.result?.final_synthesis ?? '');
+    deps.store.tasks.save(record);
+  };
   const timer = setTimeout(
     () => controller.abort(new TaskAbort('timeout', `task exceeded its timeout of ${input.timeout} s`)),
     input.timeout * 1000,
@@ -90,7 +94,7 @@ async function finishCompleted(
 ): Promise<void> {
   const record = ctx.record;
   const input = record.input as OrchestrateInput;
-  record.result = buildResult(ctx, output);
+  record.result = buildResult(ctx, output.final_synthesis);
   if (input.generate_documents) {
     ctx.setPhase('documents');
     emit('document_generation_start', { formats: input.document_formats });
@@ -117,7 +121,7 @@ function finishFailed(
 ): void {
   const record = ctx.record;
   // Whatever the agents finished is kept.
-  record.result = buildResult(ctx, output ?? { final_synthesis: '', subtasks: [] });
+  record.result = buildResult(ctx, output?.final_synthesis ?? '');
   if (reason instanceof TaskAbort && reason.code === 'cancelled') {
     record.status = 'cancelled';
     emit('workflow_cancelled', { status: 'cancelled', usage: record.usage });
@@ -133,12 +137,12 @@ function finishFailed(
   emit('workflow_error', { status: 'failed', error: record.error, usage: record.usage });
 }
 
-function buildResult(ctx: TaskContext, output: PatternOutput) {
+function buildResult(ctx: TaskContext, finalSynthesis: string): TaskResult {
   return {
-    final_synthesis: output.final_synthesis,
+    final_synthesis: finalSynthesis,
     agent_results: ctx.agentResults,
     synthesis_results: ctx.synthesisResults,
-    subtasks: output.subtasks,
+    subtasks: ctx.subtasks,
     failed_agents: [...ctx.agentResults, ...ctx.synthesisResults].filter((r) => r.status !== 'completed').map((r) => r.agent_id),
     documents: ctx.record.result?.documents ?? [],
   };

@@ -1,5 +1,5 @@
+import type { EventType, TaskEvent } from '../events/event.js';
 import type { TaskRecord, TaskStatus } from '../orchestrator/task.js';
-import type { TaskEvent } from '../events/event.js';
 
 /** Options for listing tasks, newest first. */
 export interface ListTasksOptions {
@@ -14,7 +14,13 @@ export interface TaskPage {
   next_cursor: string | null;
 }
 
-/** Task persistence. Implementations: memory (now), SQLite (later). */
+/** Which finished tasks to prune: beyond the newest `maxTasks`, or finished before `olderThan`. */
+export interface RetentionPolicy {
+  maxTasks: number;
+  olderThan: string;
+}
+
+/** Task persistence. */
 export interface TaskStore {
   /** Insert a new task. */
   insert(task: TaskRecord): void;
@@ -24,6 +30,8 @@ export interface TaskStore {
   list(options: ListTasksOptions): TaskPage;
   /** Tasks in one of the given statuses, oldest first (for recovery and admission). */
   byStatus(statuses: TaskStatus[]): TaskRecord[];
+  /** Delete finished tasks past the policy, with their events and webhooks; returns their ids. */
+  prune(policy: RetentionPolicy): string[];
 }
 
 /** Append-only per-task event persistence. */
@@ -35,12 +43,56 @@ export interface EventStore {
   lastSeq(taskId: string): number;
 }
 
+/** A URL that wants some of a task's events. */
+export interface WebhookRegistration {
+  id: string;
+  task_id: string;
+  url: string;
+  events: EventType[];
+  created_at: string;
+}
+
+/** One delivery of one event to one URL; `id` is the `webhook-id` sent on every attempt. */
+export interface OutboxMessage {
+  id: string;
+  registration_id: string;
+  task_id: string;
+  url: string;
+  event_type: EventType;
+  /** The exact JSON body that is signed and sent. */
+  payload: string;
+  attempts: number;
+  /** Epoch ms of the next attempt. */
+  next_attempt_at: number;
+  status: 'pending' | 'delivered' | 'failed';
+  last_error: string | null;
+  created_at: string;
+}
+
+/** Webhook registrations and the persistent delivery outbox. */
+export interface WebhookStore {
+  register(registration: WebhookRegistration): void;
+  /** Remove a task's registrations (and their undelivered messages); returns how many. */
+  unregister(taskId: string): number;
+  forTask(taskId: string): WebhookRegistration[];
+  /** Registrations of tasks that are not finished yet. */
+  countActive(): number;
+  enqueue(message: OutboxMessage): void;
+  /** Pending messages due at `now`, oldest first. */
+  due(now: number, limit: number): OutboxMessage[];
+  /** Record an attempt's outcome. */
+  update(id: string, change: Pick<OutboxMessage, 'status' | 'attempts' | 'next_attempt_at' | 'last_error'>): void;
+  get(id: string): OutboxMessage | undefined;
+}
+
 /** Everything the server persists, behind one handle. */
 export interface Store {
   readonly kind: 'memory' | 'sqlite';
   readonly tasks: TaskStore;
   readonly events: EventStore;
+  readonly webhooks: WebhookStore;
   /** Throws when the store cannot be used (for `/health`). */
   check(): void;
+  /** Write out anything buffered, then close. Idempotent. */
   close(): Promise<void>;
 }

@@ -31,6 +31,7 @@ async function plan(ctx: TaskContext, input: ResearchInput): Promise<string[]> {
   });
   const subtasks =
     planner.status === 'completed' ? parsePlan(planner.content, input.task, input.num_agents) : fallbackPlan(input.task, input.num_agents);
+  ctx.setSubtasks(subtasks);
   ctx.emit('decomposition_complete', { subtasks, fallback: planner.status !== 'completed' });
   return subtasks;
 }
@@ -108,6 +109,6 @@ export const cascadePattern: Pattern = {
     ctx.setAgentsTotal(this.plannedCalls({ ...input, num_agents: done.length }) + (results.length - done.length));
     ctx.setPhase('synthesis');
     const sections = await drum(ctx, input, done);
-    return { final_synthesis: await conclude(ctx, input, sections), subtasks };
+    return { final_synthesis: await conclude(ctx, input, sections) };
   },
 };

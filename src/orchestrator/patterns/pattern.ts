@@ -1,10 +1,9 @@
 import type { TaskContext } from '../task-context.js';
 import type { PatternName } from '../task.js';
 
-/** What a pattern's run produces; the runner adds documents and stores it as the task's result. */
+/** What a pattern's run produces; the runner adds the agents' results and documents. */
 export interface PatternOutput {
   final_synthesis: string;
-  subtasks: string[];
 }
 
 /** A workflow shape: how a task is split, run and merged. */

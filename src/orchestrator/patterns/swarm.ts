@@ -62,6 +62,7 @@ export const swarmPattern: Pattern = {
     ctx.setAgentsTotal(this.plannedCalls(input));
     const angles = await planAngles(ctx, input);
     const typed = angles.map((angle) => ({ angle, type: pickAgentType(angle, input.allowed_agent_types) }));
+    ctx.setSubtasks(angles);
     ctx.emit('decomposition_complete', { subtasks: angles, agent_types: typed.map((t) => t.type) });
     ctx.setPhase('agents');
     const results = await Promise.all(
@@ -89,6 +90,6 @@ export const swarmPattern: Pattern = {
       prompt: findingsPrompt(input.query, done.map((r) => ({ label: `${r.agent_type}: ${r.subtask}`, content: r.content }))),
     });
     ctx.emit('synthesis_complete', { level: 'swarm', agent_ids: ['synthesizer'], failed: synthesis.status === 'completed' ? 0 : 1 });
-    return { final_synthesis: synthesis.status === 'completed' ? synthesis.content : groupFindings(done), subtasks: angles };
+    return { final_synthesis: synthesis.status === 'completed' ? synthesis.content : groupFindings(done) };
   },
 };

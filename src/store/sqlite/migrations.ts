@@ -1,0 +1,63 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema versions, applied in order; `PRAGMA user_version` records how many ran. Never edit a
+ * shipped migration: add the next one.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE tasks (
+    ord INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    record TEXT NOT NULL
+  );
+  CREATE INDEX tasks_by_status ON tasks (status, ord);
+  CREATE TABLE events (
+    task_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (task_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX webhooks_by_task ON webhooks (task_id);
+  CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    registration_id TEXT NOT NULL,
+    task_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+  CREATE INDEX outbox_by_task ON outbox (task_id);
+  `,
+];
+
+/** Bring the database up to the newest schema, one transaction per migration. */
+export function migrate(db: Database): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`the database schema (version ${current}) is newer than this server knows (${MIGRATIONS.length}); upgrade the server`);
+  }
+  MIGRATIONS.slice(current).forEach((sql, i) => {
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${current + i + 1}`);
+    })();
+  });
+  return MIGRATIONS.length;
+}
