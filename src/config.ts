@@ -50,6 +50,7 @@ const envSchema = z.object({
   RETRY_BASE_MS: int(1, 60_000, 500),
   RETRY_MAX_MS: int(1, 600_000, 20_000),
   PROGRESS_INTERVAL_MS: int(0, 10_000, 100),
+  MODEL_IDLE_TIMEOUT_MS: int(100, 3_600_000, 120_000),
   SSE_HEARTBEAT_MS: int(100, 600_000, 15_000),
   SSE_MAX_BUFFER_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
@@ -88,6 +89,8 @@ export interface Config {
   };
   retry: { maxRetries: number; baseMs: number; maxMs: number };
   progressIntervalMs: number;
+  /** A model stream silent this long is aborted and retried. */
+  modelIdleTimeoutMs: number;
   sse: { heartbeatMs: number; maxBufferBytes: number };
   shutdownGraceMs: number;
   trustProxy: boolean;
@@ -143,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     retry: { maxRetries: e.AGENT_MAX_RETRIES, baseMs: e.RETRY_BASE_MS, maxMs: e.RETRY_MAX_MS },
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    modelIdleTimeoutMs: e.MODEL_IDLE_TIMEOUT_MS,
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxBufferBytes: e.SSE_MAX_BUFFER_BYTES },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,

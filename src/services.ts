@@ -78,6 +78,7 @@ export function createServices(config: Config, logger: Logger, options: Services
     logger,
     retry: config.retry,
     progressIntervalMs: config.progressIntervalMs,
+    idleTimeoutMs: config.modelIdleTimeoutMs,
     dataDir: config.dataDir,
     agentTools: registry.toAiTools(),
     limits: config.limits,

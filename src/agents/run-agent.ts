@@ -22,6 +22,8 @@ export interface RunAgentOptions {
   /** Acquired in order around each attempt (task limit, then server limit); never held while sleeping. */
   limiters: Limiter[];
   tools?: ToolSet;
+  /** An attempt that receives nothing from the model for this long is aborted and retried. */
+  idleTimeoutMs?: number;
   /** Bound on model/tool round trips when tools are given. */
   maxSteps?: number;
   /** Called once, when the first attempt has its limiter slots and the model call begins. */
@@ -53,6 +55,25 @@ export class AgentRunError extends Error {
 
 async function attemptOnce(options: RunAgentOptions, signal: AbortSignal, usage: AgentUsage): Promise<string> {
   signal.throwIfAborted();
+  // A stalled stream (no bytes for idleTimeoutMs) ends this attempt only; the agent retries.
+  const idle = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    clearTimeout(timer);
+    if (options.idleTimeoutMs) timer = setTimeout(() => idle.abort(), options.idleTimeoutMs);
+  };
+  touch();
+  try {
+    return await streamAttempt(options, AbortSignal.any([signal, idle.signal]), usage, touch);
+  } catch (error) {
+    if (idle.signal.aborted && !signal.aborted) throw new Error(`the model sent nothing for ${options.idleTimeoutMs} ms`);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function streamAttempt(options: RunAgentOptions, signal: AbortSignal, usage: AgentUsage, touch: () => void): Promise<string> {
   const result = streamText({
     model: options.model,
     system: options.system,
@@ -66,6 +87,7 @@ async function attemptOnce(options: RunAgentOptions, signal: AbortSignal, usage:
   });
   let text = '';
   for await (const part of result.fullStream) {
+    touch();
     switch (part.type) {
       case 'text-delta':
         text += part.text;

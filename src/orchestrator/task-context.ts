@@ -32,6 +32,7 @@ export interface TaskContextDeps {
   retry: RetryPolicy;
   agentTimeoutMs: number;
   progressIntervalMs: number;
+  idleTimeoutMs?: number;
   tools?: ToolSet;
   logger: Logger;
   emit(type: EventType, data?: Record<string, unknown>, agentId?: string): void;
@@ -123,6 +124,7 @@ export class TaskContext {
         prompt: spec.prompt,
         signal: this.signal,
         timeoutMs: this.deps.agentTimeoutMs,
+        idleTimeoutMs: this.deps.idleTimeoutMs,
         retry: this.deps.retry,
         limiters: this.deps.limiters,
         tools: spec.useTools ? this.deps.tools : undefined,

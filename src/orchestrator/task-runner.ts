@@ -24,6 +24,8 @@ export interface TaskRunnerDeps {
   logger: Logger;
   retry: RetryPolicy;
   progressIntervalMs: number;
+  /** A model stream silent this long is aborted and retried. */
+  idleTimeoutMs?: number;
   /** The server-wide limiter; each task adds its own in front of it. */
   serverLimiter: Limiter;
   createTaskLimiter: () => Limiter;
@@ -60,6 +62,7 @@ export async function runTask(
     retry: deps.retry,
     agentTimeoutMs: input.agent_timeout * 1000,
     progressIntervalMs: deps.progressIntervalMs,
+    idleTimeoutMs: deps.idleTimeoutMs,
     tools: deps.agentTools,
     logger,
     emit,

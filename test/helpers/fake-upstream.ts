@@ -59,7 +59,11 @@ export type UpstreamAction =
   /** Destroy the socket: before any byte of the answer, or after `afterChunks` content deltas. */
   | { kind: 'reset'; afterChunks?: number }
   /** Never answer; the request ends only when the client aborts (or the fake closes). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Start streaming, then send a chunk that is not JSON and end the stream. */
+  | { kind: 'malformed' }
+  /** Start streaming (headers and a first delta), then send nothing more until the client aborts. */
+  | { kind: 'stall' };
 
 export type UpstreamScript = (request: UpstreamRequest) => UpstreamAction | undefined | Promise<UpstreamAction | undefined>;
 
@@ -213,6 +217,12 @@ export async function startFakeUpstream(script?: UpstreamScript): Promise<FakeUp
     request.action = action.kind;
     switch (action.kind) {
       case 'hang':
+        return;
+      case 'malformed':
+      case 'stall':
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write(`data: ${JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 0, model: request.model, choices: [{ index: 0, delta: { role: 'assistant', content: 'partial ' }, finish_reason: null }] })}\n\n`);
+        if (action.kind === 'malformed') res.end('data: {"choices": [{"delta": {"content": "broken\n\ndata: [DONE]\n\n');
         return;
       case 'error':
         res.writeHead(action.status, { 'content-type': 'application/json', ...action.headers });
