@@ -38,7 +38,7 @@ export interface SseClient {
   comments: string[];
   /** Every field name seen on the wire (`id`, `data`, …), comments excluded. */
   fieldNames: Set<string>;
-  /** The raw body (for non-SSE answers such as 404 JSON); empty when `keepBody` is off. */
+  /** The raw body of a non-SSE answer (404/400 JSON, an empty 204); an SSE body is parsed into `frames` instead. */
   body: string;
   /** Undefined while the response is open. */
   outcome: SseOutcome | undefined;

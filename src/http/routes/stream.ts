@@ -1,15 +1,16 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { SwarmOrchestrator } from '../../orchestrator/swarm-orchestrator.js';
 import { formatComment, formatEventFrame, type StreamRegistry } from '../sse.js';
+import { createSseSender } from '../sse-sender.js';
 
 export interface StreamDeps {
   orchestrator: SwarmOrchestrator;
   events: EventLog;
   streams: StreamRegistry;
   heartbeatMs: number;
-  /** A client whose unsent data passes this is dropped. */
+  /** A client with more than this waiting for it that takes nothing for two heartbeat intervals is dropped. */
   maxBufferBytes: number;
 }
 
@@ -22,6 +23,63 @@ function resumeAfter(req: Request): number {
     throw new ValidationError('last_event_id: must be a non-negative integer', [{ path: 'last_event_id', message: 'must be a non-negative integer' }]);
   }
   return Number(raw.trim());
+}
+
+function startEventStream(req: Request, res: Response): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-cache, no-transform');
+  res.setHeader('Connection', 'keep-alive');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  req.socket.setNoDelay(true);
+}
+
+/** Send the task's events after `after` as SSE until `stream_closed`, at the pace the client reads. */
+function serveEvents(req: Request, res: Response, taskId: string, after: number, deps: StreamDeps): void {
+  startEventStream(req, res);
+  const sender = createSseSender(res, deps.maxBufferBytes);
+  let lastWrite = Date.now();
+  let closed = false;
+  let ending = false;
+  const send = (frame: string) => {
+    sender.send(frame);
+    lastWrite = Date.now();
+  };
+  // Run after pending I/O (setImmediate), so a busy event loop is not mistaken for a stalled client.
+  const tick = () => {
+    if (closed) return;
+    if (sender.checkStalled()) {
+      // A client that stops reading is dropped rather than waited for without bound.
+      req.log?.warn({ task_id: taskId, buffered: res.writableLength }, 'dropping slow stream client');
+      cleanup();
+      res.destroy();
+    } else if (!ending && !sender.busy && Date.now() - lastWrite >= deps.heartbeatMs - 5) {
+      send(formatComment('keep-alive'));
+    }
+  };
+  const heartbeat = setInterval(() => setImmediate(tick), deps.heartbeatMs);
+  heartbeat.unref();
+  const untrack = deps.streams.add(res);
+  let unfollow: () => void = () => undefined;
+  function cleanup() {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    unfollow();
+    untrack();
+  }
+  res.on('close', cleanup);
+  unfollow = deps.events.follow(taskId, after, (event) => {
+    if (closed || ending) return;
+    send(formatEventFrame(event));
+    if (event.event_type === 'stream_closed') {
+      // The response ends once the client has taken every frame; until then it stays tracked.
+      ending = true;
+      sender.end();
+    }
+  });
+  if (closed) unfollow();
 }
 
 /** `GET /stream/:taskId`: the task's events as SSE — history first, then live — until `stream_closed`. */
@@ -37,50 +95,7 @@ export function streamRouter(deps: StreamDeps): Router {
       res.status(204).end();
       return;
     }
-
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    req.socket.setNoDelay(true);
-
-    let lastWrite = Date.now();
-    const write = (chunk: string) => {
-      res.write(chunk);
-      lastWrite = Date.now();
-      // A client that stops reading is dropped rather than buffered for without bound.
-      if (res.writableLength > deps.maxBufferBytes) {
-        req.log?.warn({ task_id: taskId, buffered: res.writableLength }, 'dropping slow stream client');
-        cleanup();
-        res.destroy();
-      }
-    };
-    const heartbeat = setInterval(() => {
-      if (Date.now() - lastWrite >= deps.heartbeatMs - 5) write(formatComment('keep-alive'));
-    }, deps.heartbeatMs);
-    heartbeat.unref();
-    const untrack = deps.streams.add(res);
-    let closed = false;
-    let unfollow: () => void = () => undefined;
-    function cleanup() {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unfollow();
-      untrack();
-    }
-    res.on('close', cleanup);
-    unfollow = deps.events.follow(taskId, after, (event) => {
-      if (closed) return;
-      write(formatEventFrame(event));
-      if (event.event_type === 'stream_closed' && !closed) {
-        cleanup();
-        res.end();
-      }
-    });
-    if (closed) unfollow();
+    serveEvents(req, res, taskId, after, deps);
   });
   return router;
 }
