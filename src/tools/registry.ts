@@ -1,4 +1,4 @@
-import { tool, type ToolSet } from 'ai';
+import { tool, zodSchema, type ToolSet } from 'ai';
 import { z } from 'zod';
 import { ToolNotFoundError, validationErrorFromIssues } from '../errors.js';
 
@@ -61,7 +61,8 @@ export function createToolRegistry(tools: RegisteredTool[]): ToolRegistry {
       for (const t of tools) {
         set[t.name] = tool({
           description: t.description,
-          inputSchema: t.inputSchema,
+          // Wrapped once: a bare zod schema is converted to JSON Schema again on every model call.
+          inputSchema: zodSchema(t.inputSchema),
           execute: (input: unknown, { abortSignal }) => t.execute(input, { signal: abortSignal }),
         });
       }

@@ -1,3 +1,4 @@
+import { asSchema } from 'ai';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ToolNotFoundError, ValidationError } from '../../src/errors.js';
@@ -56,6 +57,13 @@ describe('tool registry', () => {
 
   it('gives the tools to the AI SDK under their names', () => {
     expect(Object.keys(registry.toAiTools())).toEqual(['calculate', 'current_time', 'echo']);
+  });
+
+  it('converts each input schema to JSON Schema once, not on every model call', () => {
+    const echo = registry.toAiTools().echo!;
+    // The SDK calls asSchema on every call; a bare zod schema would be converted anew each time.
+    expect(asSchema(echo.inputSchema).jsonSchema).toBe(asSchema(echo.inputSchema).jsonSchema);
+    expect(asSchema(echo.inputSchema).jsonSchema).toMatchObject({ type: 'object', properties: { text: { type: 'string' } } });
   });
 });
 
