@@ -4,7 +4,7 @@ import MiniSearch from 'minisearch';
 import type { Logger } from '../logger.js';
 import { CORPUS_EXTENSIONS, splitDocument, type Passage } from './passages.js';
 import { isInside, resolveInCorpus } from './safe-path.js';
-import { bestSnippet, tokenize } from './text.js';
+import { STOPWORDS, bestSnippet, tokenize } from './text.js';
 
 /** One ranked search result, with its citation. */
 export interface SearchHit {
@@ -81,31 +81,33 @@ export function createCorpusIndex(options: CorpusOptions): CorpusIndex {
   const root = fs.realpathSync(options.dir);
   const maxBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
   const mini = new MiniSearch<Doc>({
-    fields: ['heading', 'text', 'path'],
+    fields: ['heading', 'text'],
     storeFields: ['path', 'heading', 'startLine', 'endLine', 'text'],
     tokenize,
-    searchOptions: { boost: { heading: 2, path: 0.5 }, fuzzy: 0.2, prefix: true },
+    // Stopwords match nearly every passage: leaving them out keeps posting lists short.
+    processTerm: (term) => {
+      const lower = term.toLowerCase();
+      return STOPWORDS.has(lower) ? null : lower;
+    },
+    searchOptions: {
+      boost: { heading: 2 },
+      // Typos are forgiven in longer words only, and only the last word is a prefix (as typed):
+      // fuzzy and prefix expansion of every short word would make each search scan most of the index.
+      fuzzy: (term) => (term.length >= 6 ? 1 : false),
+      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4,
+    },
   });
   const idsByPath = new Map<string, number[]>();
+  /** Document frequencies asked for since the index last changed. */
   const df = new Map<string, number>();
   let nextId = 1;
 
-  const countTerms = (text: string, delta: number) => {
-    for (const term of new Set(tokenize(text.toLowerCase()))) {
-      const n = (df.get(term) ?? 0) + delta;
-      if (n > 0) df.set(term, n);
-      else df.delete(term);
-    }
-  };
   const remove = (rel: string) => {
     const ids = idsByPath.get(rel);
     if (!ids) return;
-    for (const id of ids) {
-      const stored = mini.getStoredFields(id) as { heading: string; text: string } | undefined;
-      if (stored) countTerms(`${stored.heading} ${stored.text}`, -1);
-    }
     mini.discardAll(ids);
     idsByPath.delete(rel);
+    df.clear();
   };
   const add = (rel: string) => {
     const full = path.join(root, rel);
@@ -115,8 +117,8 @@ export function createCorpusIndex(options: CorpusOptions): CorpusIndex {
       return;
     }
     const docs = splitDocument(rel, path.extname(rel).toLowerCase(), fs.readFileSync(full, 'utf8')).map((p) => ({ ...p, id: nextId++ }));
-    for (const d of docs) countTerms(`${d.heading} ${d.text}`, 1);
     mini.addAll(docs);
+    df.clear();
     idsByPath.set(rel, docs.map((d) => d.id));
   };
   const refresh = (rel: string) => {
@@ -156,7 +158,14 @@ export function createCorpusIndex(options: CorpusOptions): CorpusIndex {
       const end = Math.min(lines.length, end_line ?? start_line + 199);
       return { path: relative, start_line, end_line: end, total_lines: lines.length, text: lines.slice(start_line - 1, end).join('\n') };
     },
-    documentFrequency: (term) => df.get(term) ?? 0,
+    documentFrequency(term) {
+      let n = df.get(term);
+      if (n === undefined) {
+        n = STOPWORDS.has(term) ? 0 : mini.search(term, { fuzzy: false, prefix: false, combineWith: 'AND' }).length;
+        df.set(term, n);
+      }
+      return n;
+    },
     stats: () => ({ root, documents: idsByPath.size, passages: mini.documentCount }),
     refresh,
     close: () => watcher?.close(),
