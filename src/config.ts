@@ -22,6 +22,24 @@ const bool = (fallback: boolean) =>
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
   );
 const url = z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional());
+/** A Standard Webhooks secret: `whsec_` and the base64 of at least 16 bytes. */
+export const WEBHOOK_SECRET_PATTERN = /^whsec_(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const webhookSecret = z.preprocess(
+  emptyToUndefined,
+  z.string().regex(WEBHOOK_SECRET_PATTERN, 'must be whsec_ followed by the base64 of at least 16 bytes').optional(),
+);
+/** Comma-separated seconds, fractions allowed: `5,30,120`. */
+const isDelay = (part: string) => part.trim() !== '' && Number(part) > 0 && Number(part) <= 86_400;
+const delayList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('5,30,120,300,600,900,1800')
+    .refine((value) => value.split(',').length <= 50 && value.split(',').every(isDelay), {
+      message: 'must be 1 to 50 comma-separated numbers of seconds, each above 0 and at most 86400',
+    })
+    .transform((value) => value.split(',').map(Number)),
+);
 
 const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
@@ -57,6 +75,10 @@ const envSchema = z.object({
   TRUST_PROXY: bool(false),
   RETENTION_MAX_TASKS: int(1, 10_000_000, 10_000),
   RETENTION_MAX_AGE_DAYS: int(1, 36_500, 30),
+  WEBHOOK_SECRET: webhookSecret,
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_RETRY_DELAYS: delayList,
+  WEBHOOK_TIMEOUT_MS: int(10, 600_000, 10_000),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -96,6 +118,16 @@ export interface Config {
   trustProxy: boolean;
   /** Finished tasks beyond the newest `maxTasks`, or older than `maxAgeDays`, are pruned hourly. */
   retention: { maxTasks: number; maxAgeDays: number };
+  webhooks: {
+    /** `whsec_…`; when unset one is generated once and kept in `dataDir`. */
+    secret: string | undefined;
+    /** Allow targets on private, loopback and link-local addresses. */
+    allowPrivate: boolean;
+    /** Wait before each retry; a message fails after the last one. */
+    retryDelaysMs: number[];
+    /** One delivery attempt, connecting included. */
+    timeoutMs: number;
+  };
 }
 
 /** Thrown by `loadConfig` with one line per problem. */
@@ -114,12 +146,17 @@ function pickProvider(env: Env): ProviderName {
   return 'local';
 }
 
+/** A bad value as the error line shows it; secrets are not echoed. */
+function shownValue(name: string, env: Record<string, string | undefined>): string {
+  return /SECRET|_KEY/.test(name) ? 'a value that is not shown' : JSON.stringify(env[name]);
+}
+
 /** Parse the environment. Pure: reads only `env`. Throws `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(env[String(issue.path[0])])})`),
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shownValue(String(issue.path[0]), env)})`),
     );
   }
   const e = parsed.data;
@@ -151,5 +188,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
     retention: { maxTasks: e.RETENTION_MAX_TASKS, maxAgeDays: e.RETENTION_MAX_AGE_DAYS },
+    webhooks: {
+      secret: e.WEBHOOK_SECRET,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      retryDelaysMs: e.WEBHOOK_RETRY_DELAYS.map((s) => Math.round(s * 1000)),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

@@ -12,10 +12,13 @@ import { createRetention } from './orchestrator/retention.js';
 import type { Store } from './store/store.js';
 import { createCorpusIndex, type CorpusIndex } from './corpus/corpus-index.js';
 import { createLocalModel } from './providers/local/local-model.js';
-import { calculateTool } from './tools/builtin/calculate.js';
+import { createCalculateTool } from './tools/builtin/calculate.js';
 import { createReadDocumentTool, createSearchDocumentsTool } from './tools/builtin/documents.js';
 import { currentTimeTool } from './tools/builtin/current-time.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
+import { createDispatcher } from './webhooks/dispatcher.js';
+import { loadWebhookSecret } from './webhooks/signing.js';
+import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
 
 /** The domain, wired: everything a transport (HTTP, MCP) serves. */
 export interface Services {
@@ -27,6 +30,8 @@ export interface Services {
   corpus: CorpusIndex;
   registry: ToolRegistry;
   orchestrator: SwarmOrchestrator;
+  /** Webhook registrations and target checks; delivery runs in a background dispatcher. */
+  webhooks: WebhookService;
   version: string;
   /** Stop tasks (after the grace period) and close the store. Idempotent. */
   close(): Promise<void>;
@@ -64,10 +69,11 @@ export function createServices(config: Config, logger: Logger, options: Services
   const events = createEventLog(store.events);
   const corpus = openCorpus(config, logger, options.watchCorpus);
   const models = createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers });
+  const calculate = createCalculateTool();
   const registry = createToolRegistry([
     createSearchDocumentsTool(corpus),
     createReadDocumentTool(corpus),
-    calculateTool,
+    calculate,
     currentTimeTool,
   ]);
   const orchestrator = new SwarmOrchestrator({
@@ -83,10 +89,30 @@ export function createServices(config: Config, logger: Logger, options: Services
     agentTools: registry.toAiTools(),
     limits: config.limits,
   });
+  const version = readVersion();
+  const { secret, ...webhookSettings } = config.webhooks;
+  const dispatcher = createDispatcher({
+    ...webhookSettings,
+    store: store.webhooks,
+    secret: loadWebhookSecret(config.dataDir, secret),
+    logger: logger.child({ component: 'webhooks' }),
+    userAgent: `mcp-orchestrator/${version}`,
+    closeWaitMs: Math.min(2000, config.shutdownGraceMs),
+  });
+  // Subscribed before recovery, so a task ended `interrupted` by it still notifies its webhooks.
+  const webhooks = createWebhookService({
+    store,
+    events,
+    logger,
+    allowPrivate: config.webhooks.allowPrivate,
+    onEnqueue: dispatcher.kick,
+    getTask: (taskId) => orchestrator.get(taskId),
+  });
   const retention = createRetention({ store, dataDir: config.dataDir, ...config.retention, logger });
   const recovered = orchestrator.recover();
   if (recovered.interrupted.length || recovered.requeued.length) logger.warn(recovered, 'recovered tasks from the previous run');
   retention.start();
+  dispatcher.start();
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -97,13 +123,17 @@ export function createServices(config: Config, logger: Logger, options: Services
     corpus,
     registry,
     orchestrator,
-    version: readVersion(),
+    webhooks,
+    version,
     close() {
-      closing ??= orchestrator.close(config.shutdownGraceMs).then(() => {
+      closing ??= orchestrator.close(config.shutdownGraceMs).then(async () => {
+        // After the tasks: their last events are enqueued (and delivered by the next start if not now).
+        webhooks.close();
+        await dispatcher.close();
         retention.stop();
         corpus.close();
         return store.close();
-      });
+      }).finally(() => calculate.close());
       return closing;
     },
   };

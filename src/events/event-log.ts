@@ -16,12 +16,19 @@ export interface EventLog {
   follow(taskId: string, afterSeq: number, listener: EventListener): () => void;
   /** How many live followers there are, over all tasks. */
   followerCount(): number;
+  /**
+   * Call `listener` synchronously with every event appended from now on, of every task (after it is
+   * stored, before the task's followers). It must be quick and must not throw. Returns the function
+   * that stops it.
+   */
+  onAppend(listener: EventListener): () => void;
 }
 
 /** An event log over an `EventStore`; followers are notified synchronously on append. */
 export function createEventLog(store: EventStore): EventLog {
   const seqs = new Map<string, number>();
   const followers = new Map<string, Set<EventListener>>();
+  const appendListeners = new Set<EventListener>();
   let followerTotal = 0;
 
   const lastSeq = (taskId: string): number => {
@@ -37,6 +44,7 @@ export function createEventLog(store: EventStore): EventLog {
       if (agent_id !== undefined) event.agent_id = agent_id;
       store.append(event);
       seqs.set(taskId, seq);
+      for (const listener of [...appendListeners]) listener(event);
       const set = followers.get(taskId);
       if (set) for (const listener of [...set]) listener(event);
       if (event_type === 'stream_closed') seqs.delete(taskId);
@@ -68,5 +76,10 @@ export function createEventLog(store: EventStore): EventLog {
       };
     },
     followerCount: () => followerTotal,
+    onAppend(listener) {
+      const own: EventListener = (event) => listener(event);
+      appendListeners.add(own);
+      return () => void appendListeners.delete(own);
+    },
   };
 }

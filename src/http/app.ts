@@ -2,10 +2,12 @@ import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../logger.js';
+import { mcpRouter, type McpHttpOptions } from '../mcp/http.js';
 import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
 import type { Store } from '../store/store.js';
 import type { ToolContext } from '../tools/orchestration-tools.js';
 import type { ToolRegistry } from '../tools/registry.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { jsonBody } from './middleware/json-body.js';
 import { requestId } from './middleware/request-id.js';
@@ -13,6 +15,7 @@ import { healthRouter } from './routes/health.js';
 import { streamRouter } from './routes/stream.js';
 import { tasksRouter } from './routes/tasks.js';
 import { toolsRouter } from './routes/tools.js';
+import { webhooksRouter } from './routes/webhooks.js';
 import { createStreamRegistry, type StreamRegistry } from './sse.js';
 import { createUrlBuilder } from './urls.js';
 
@@ -30,6 +33,10 @@ export interface AppDeps {
   trustProxy?: boolean;
   sse: { heartbeatMs: number; maxBufferBytes: number };
   streams?: StreamRegistry;
+  /** Webhook registrations (`webhook_url`, `/webhook/*`); without it those are refused or absent. */
+  webhooks?: WebhookService;
+  /** Host/Origin allow lists and session limits of `/mcp` (MCP Streamable HTTP). */
+  mcp?: McpHttpOptions;
 }
 
 export interface App extends Express {
@@ -60,10 +67,17 @@ export function createApp(deps: AppDeps): App {
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
+  // Before jsonBody: the MCP SDK reads its own bodies and answers JSON-RPC errors.
+  app.use(mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs }));
   app.use(jsonBody());
 
   const urls = (req: Request) => createUrlBuilder(req, deps.publicBaseUrl);
-  const toolContext = (req: Request): ToolContext => ({ orchestrator: deps.orchestrator, registry: deps.registry, urls: urls(req) });
+  const toolContext = (req: Request): ToolContext => ({
+    orchestrator: deps.orchestrator,
+    registry: deps.registry,
+    urls: urls(req),
+    webhooks: deps.webhooks,
+  });
 
   app.use(
     healthRouter({
@@ -72,11 +86,12 @@ export function createApp(deps: AppDeps): App {
       store: deps.store,
       orchestrator: deps.orchestrator,
       streams,
-      registeredWebhooks: () => 0,
+      registeredWebhooks: () => deps.webhooks?.countActive() ?? 0,
     }),
   );
   app.use(toolsRouter(toolContext));
   app.use(tasksRouter(deps.orchestrator, deps.dataDir, urls));
+  if (deps.webhooks) app.use(webhooksRouter(deps.webhooks));
   app.use(streamRouter({ orchestrator: deps.orchestrator, events: deps.events, streams, ...deps.sse }));
   app.use(notFound);
   app.use(errorHandler);

@@ -12,6 +12,15 @@ export interface OrchestratorOptions extends Omit<TaskRunnerDeps, 'serverLimiter
   limits: { maxConcurrentAgents: number; maxAgentsPerTask: number; maxActiveTasks: number };
 }
 
+/** Options of one `submit`. */
+export interface SubmitOptions {
+  /**
+   * Runs after the task is stored and before it can start or emit anything (e.g. to register its
+   * webhooks). When it throws, the task is cancelled and the error goes to the caller.
+   */
+  beforeStart?: (task: TaskRecord) => void;
+}
+
 export interface CancelOutcome {
   task_id: string;
   cancelled: boolean;
@@ -78,7 +87,7 @@ export class SwarmOrchestrator {
   }
 
   /** Accept a task: it is stored `pending` and starts as soon as a slot is free. */
-  submit(pattern: PatternName, input: OrchestrateInput): TaskRecord {
+  submit(pattern: PatternName, input: OrchestrateInput, options: SubmitOptions = {}): TaskRecord {
     if (this.closing) throw new UnavailableError('the server is shutting down');
     const resolved = this.options.models.resolve(input.provider, input.model);
     const title =
@@ -101,6 +110,12 @@ export class SwarmOrchestrator {
     // The caller sees the task as accepted (`pending`, SPEC's 202), even when a free slot starts it at once.
     const accepted = structuredClone(record);
     this.queue.push(record);
+    try {
+      options.beforeStart?.(accepted);
+    } catch (error) {
+      this.cancelPending(record.task_id);
+      throw error;
+    }
     this.pump();
     return accepted;
   }

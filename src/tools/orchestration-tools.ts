@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { researchInputSchema, searchInputSchema } from '../orchestrator/inputs.js';
+import { AppError, ValidationError } from '../errors.js';
+import { researchInputSchema, searchInputSchema, type OrchestrateInput } from '../orchestrator/inputs.js';
 import { describePatterns } from '../orchestrator/patterns/index.js';
 import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
-import type { PatternName, TaskRecord } from '../orchestrator/task.js';
+import { isFinal, type PatternName, type TaskRecord } from '../orchestrator/task.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { ToolRegistry } from './registry.js';
 
 /** How URLs handed to a client are built; each transport knows where its client stands. */
@@ -18,6 +20,8 @@ export interface ToolContext {
   orchestrator: SwarmOrchestrator;
   registry: ToolRegistry;
   urls: UrlBuilder;
+  /** Webhooks of `webhook_url`; without it a request naming one is refused. */
+  webhooks?: WebhookService;
 }
 
 /** One orchestration tool: served as `POST /tools/<name>`, listed by `GET /tools`, and over MCP. */
@@ -29,6 +33,8 @@ export interface OrchestrationTool<S extends z.ZodType = z.ZodType> {
   successStatus?: number;
   /** Also served as `GET /tools/<name>`, its input taken from the query string. */
   allowGet?: boolean;
+  /** Starts a task and answers its handle (`task_id`); MCP offers `wait: true` on such tools. */
+  startsTask?: boolean;
   handler(input: z.output<S>, ctx: ToolContext): Promise<Record<string, unknown>>;
 }
 
@@ -56,8 +62,22 @@ function accepted(record: TaskRecord, urls: UrlBuilder) {
   };
 }
 
+const webhookProblem = (path: string, message: string) => new ValidationError(`${path}: ${message}`, [{ path, message }]);
+
+/** The target is checked before the task exists; the registration is stored before it can emit anything. */
 function start(pattern: PatternName) {
-  return async (input: never, ctx: ToolContext) => accepted(ctx.orchestrator.submit(pattern, input), ctx.urls);
+  return async (input: OrchestrateInput, ctx: ToolContext) => {
+    const { webhook_url: url, webhook_events: events } = input;
+    const webhooks = ctx.webhooks;
+    if (url === undefined) {
+      if (events !== undefined) throw webhookProblem('webhook_events', 'needs webhook_url');
+      return accepted(ctx.orchestrator.submit(pattern, input), ctx.urls);
+    }
+    if (!webhooks) throw webhookProblem('webhook_url', 'webhooks are not available on this transport');
+    await webhooks.checkTarget(url);
+    const beforeStart = (task: TaskRecord) => void webhooks.add({ task_id: task.task_id, url, events });
+    return accepted(ctx.orchestrator.submit(pattern, input, { beforeStart }), ctx.urls);
+  };
 }
 
 /** The one table every transport serves. */
@@ -69,6 +89,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
       'mid-level and executive synthesizers write a cited report. Returns a task_id at once; follow stream_url.',
     inputSchema: researchInputSchema,
     successStatus: 202,
+    startsTask: true,
     handler: start('cascade'),
   }),
   define({
@@ -78,6 +99,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
       'one synthesis groups and deduplicates the findings. Returns a task_id at once; follow stream_url.',
     inputSchema: searchInputSchema,
     successStatus: 202,
+    startsTask: true,
     handler: start('swarm'),
   }),
   define({
@@ -85,6 +107,20 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
     description: 'The full record of a task: status, progress, usage and cost, and its result once finished.',
     inputSchema: taskIdSchema,
     handler: async ({ task_id }, ctx) => presentTask(ctx.orchestrator.get(task_id), ctx.urls),
+  }),
+  define({
+    name: 'get_orchestration_result',
+    description:
+      'The result of a finished task: its final synthesis (Markdown), agent and synthesis results and documents. ' +
+      'A task still pending or running answers task_not_finished; poll get_orchestration_status meanwhile.',
+    inputSchema: taskIdSchema,
+    handler: async ({ task_id }, ctx) => {
+      const record = presentTask(ctx.orchestrator.get(task_id), ctx.urls) as unknown as TaskRecord;
+      if (!isFinal(record.status)) {
+        throw new AppError('task_not_finished', 409, `task ${task_id} is ${record.status}; its result is ready once it completes`);
+      }
+      return { success: true, task_id, status: record.status, result: record.result ?? null, ...(record.error ? { error: record.error } : {}) };
+    },
   }),
   define({
     name: 'cancel_orchestration',

@@ -13,6 +13,7 @@ const TOOL_NAMES = [
   'orchestrate_research',
   'orchestrate_search',
   'get_orchestration_status',
+  'get_orchestration_result',
   'cancel_orchestration',
   'list_orchestrator_patterns',
   'list_registered_tools',

@@ -24,11 +24,12 @@ export function healthRouter(deps: HealthDeps): Router {
       active_tasks: deps.orchestrator.activeCount,
       pending_tasks: deps.orchestrator.pendingCount,
       active_streams: deps.streams.size,
-      registered_webhooks: deps.registeredWebhooks(),
+      registered_webhooks: 0,
       store: deps.store.kind,
     };
     try {
       deps.store.check();
+      body.registered_webhooks = deps.registeredWebhooks();
       res.json(body);
     } catch (error) {
       res.status(503).json({ ...body, status: 'unhealthy', reason: `store unavailable: ${(error as Error).message}` });

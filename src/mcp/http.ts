@@ -1,0 +1,100 @@
+import { Router, type Request as ExpressRequest } from 'express';
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
+import type { EventLog } from '../events/event-log.js';
+import { createUrlBuilder } from '../http/urls.js';
+import type { Logger } from '../logger.js';
+import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
+import type { ToolRegistry } from '../tools/registry.js';
+import type { WebhookService } from '../webhooks/webhook-service.js';
+import { createLocalBackend } from './backend.js';
+import { mcpGuard, type McpGuardOptions } from './guard.js';
+import { createLegacySessions } from './legacy-sessions.js';
+import { createMcpServer } from './server.js';
+import type { Activity } from './tools.js';
+
+/** The SPEC's body limit, for MCP requests too. */
+const MAX_BODY = 1024 * 1024;
+
+/** Options of the `/mcp` endpoint beyond what the app has anyway. */
+export interface McpHttpOptions extends McpGuardOptions {
+  /** A handshake-era session with no call in flight is closed after this long (default 30 min). */
+  sessionIdleMs?: number;
+  /** At most this many handshake-era sessions at once (default 1000). */
+  maxSessions?: number;
+}
+
+export interface McpHttpDeps {
+  orchestrator: SwarmOrchestrator;
+  registry: ToolRegistry;
+  events: EventLog;
+  webhooks?: WebhookService;
+  logger: Logger;
+  version: string;
+  publicBaseUrl?: string;
+  /** Interval of SSE comment keep-alives on open MCP streams. */
+  heartbeatMs: number;
+  mcp?: McpHttpOptions;
+}
+
+/** URLs for the client of a fetch `Request`: the same rules as for HTTP routes (SPEC section 2). */
+function urlsFor(request: Request | undefined, publicBaseUrl: string | undefined) {
+  const headers = Object.fromEntries(request?.headers ?? []);
+  return createUrlBuilder({ headers, protocol: 'http' } as unknown as ExpressRequest, publicBaseUrl);
+}
+
+/**
+ * `/mcp`: Streamable HTTP for both protocol eras, one tool table.
+ *
+ * - 2026-07-28 (stateless, per-request `_meta` envelope): the SDK's `createMcpHandler` with a fresh
+ *   instance per request; every response streams (SSE with keep-alives), and closing a stream aborts
+ *   its call.
+ * - 2024-11-05 … 2025-11-25 (`initialize`, `Mcp-Session-Id`): sessions (see legacy-sessions.ts).
+ *
+ * `isLegacyRequest` (the SDK's own classifier) routes each request. Host and Origin are checked first.
+ */
+export function mcpRouter(deps: McpHttpDeps): Router {
+  const build = (request?: Request, activity?: Activity) =>
+    createMcpServer({
+      backend: createLocalBackend(deps, urlsFor(request, deps.publicBaseUrl)),
+      version: deps.version,
+      logger: deps.logger,
+      activity,
+    });
+  const onerror = (error: Error) => deps.logger.warn({ err: error }, 'MCP request failed');
+  const modern = createMcpHandler(({ requestInfo }) => build(requestInfo), {
+    legacy: 'reject',
+    responseMode: 'sse',
+    keepAliveMs: deps.heartbeatMs,
+    maxRequestBodySize: MAX_BODY,
+    onerror,
+  });
+  const legacy = createLegacySessions({
+    build: (activity, request) => build(request, activity),
+    logger: deps.logger,
+    idleMs: deps.mcp?.sessionIdleMs ?? 30 * 60_000,
+    maxSessions: deps.mcp?.maxSessions ?? 1000,
+    keepAliveMs: deps.heartbeatMs,
+    maxRequestBodySize: MAX_BODY,
+  });
+  const handler = toNodeHandler(
+    {
+      fetch: async (request, options) =>
+        (await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY })) ? legacy.fetch(request) : modern.fetch(request, options),
+    },
+    { maxRequestBodySize: MAX_BODY, onerror },
+  );
+
+  const publicHost = deps.publicBaseUrl ? new URL(deps.publicBaseUrl) : undefined;
+  const guard = mcpGuard({
+    allowedHosts: [...(deps.mcp?.allowedHosts ?? []), ...(publicHost ? [publicHost.hostname] : [])],
+    allowedOrigins: [...(deps.mcp?.allowedOrigins ?? []), ...(publicHost ? [publicHost.origin] : [])],
+  });
+  const router = Router();
+  router.all('/mcp', guard, async (req, res) => {
+    // Proxies (nginx) must not buffer the streams; Caddy is told by `flush_interval -1`.
+    res.setHeader('X-Accel-Buffering', 'no');
+    await handler(req, res);
+  });
+  return router;
+}

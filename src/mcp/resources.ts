@@ -1,0 +1,87 @@
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
+import { AppError } from '../errors.js';
+import type { McpBackend } from './backend.js';
+
+/** How many recent tasks `resources/list` shows. */
+export const RECENT_TASKS = 50;
+
+/** `orchestrator://…` URIs: one scheme for everything this server exposes. */
+export const taskUri = (taskId: string) => `orchestrator://tasks/${encodeURIComponent(taskId)}`;
+export const reportUri = (taskId: string) => `${taskUri(taskId)}/report`;
+export const patternUri = (name: string) => `orchestrator://patterns/${encodeURIComponent(name)}`;
+
+function one(value: string | string[] | undefined): string {
+  return decodeURIComponent((Array.isArray(value) ? value[0] : value) ?? '');
+}
+
+/** Map the domain's errors onto resource errors: unknown things are "not found", the rest say their code. */
+async function reading<T>(uri: URL, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof AppError && error.status === 404) throw new ResourceNotFoundError(uri.href, error.message);
+    if (error instanceof AppError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `${error.code}: ${error.message}`, { code: error.code });
+    throw error;
+  }
+}
+
+const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
+
+/**
+ * Resources: a task's record (`orchestrator://tasks/{task_id}`), its report in Markdown
+ * (`…/report`, once the task has finished) and each pattern (`orchestrator://patterns/{name}`).
+ * `resources/list` gives the recent tasks and the patterns; the three templates are listed.
+ */
+export function registerResources(server: McpServer, backend: McpBackend): void {
+  const status = (taskId: string) => backend.callTool('get_orchestration_status', { task_id: taskId }, { task_id: taskId });
+
+  server.registerResource(
+    'task',
+    new ResourceTemplate('orchestrator://tasks/{task_id}', {
+      list: async () => ({
+        resources: (await backend.listTasks(RECENT_TASKS)).map((t) => ({
+          uri: taskUri(t.task_id),
+          name: t.task_id,
+          title: t.title,
+          description: `${t.pattern} task, ${t.status}, created ${t.created_at}`,
+          mimeType: 'application/json',
+        })),
+      }),
+    }),
+    { title: 'Task record', description: 'The task record as JSON: status, progress, usage, and its result once finished.', mimeType: 'application/json' },
+    (uri, vars) => reading(uri, async () => json(uri, await status(one(vars.task_id)))),
+  );
+
+  server.registerResource(
+    'task-report',
+    new ResourceTemplate('orchestrator://tasks/{task_id}/report', { list: undefined }),
+    { title: 'Task report', description: "The finished task's final synthesis, in Markdown.", mimeType: 'text/markdown' },
+    (uri, vars) =>
+      reading(uri, async () => {
+        const taskId = one(vars.task_id);
+        const body = await backend.callTool('get_orchestration_result', { task_id: taskId }, { task_id: taskId });
+        const result = body.result as { final_synthesis?: string } | null;
+        const text = result?.final_synthesis || `_Task ${taskId} ended ${body.status as string} without a report._`;
+        return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text }] };
+      }),
+  );
+
+  const patterns = async () =>
+    (await backend.callTool('list_orchestrator_patterns', {}, {})).patterns as Array<{ name: string; display_name: string; description: string }>;
+  server.registerResource(
+    'pattern',
+    new ResourceTemplate('orchestrator://patterns/{name}', {
+      list: async () => ({
+        resources: (await patterns()).map((p) => ({ uri: patternUri(p.name), name: p.name, title: p.display_name, description: p.description, mimeType: 'application/json' })),
+      }),
+    }),
+    { title: 'Orchestration pattern', description: 'A pattern (cascade, swarm): use cases and default configuration.', mimeType: 'application/json' },
+    (uri, vars) =>
+      reading(uri, async () => {
+        const name = one(vars.name);
+        const pattern = (await patterns()).find((p) => p.name === name);
+        if (!pattern) throw new ResourceNotFoundError(uri.href, `no pattern named ${JSON.stringify(name)}`);
+        return json(uri, pattern);
+      }),
+  );
+}
