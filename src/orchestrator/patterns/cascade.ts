@@ -1,40 +1,13 @@
-import {
-  CAMINA_SYSTEM,
-  DRUMMER_SYSTEM,
-  PLANNER_SYSTEM,
-  WORKER_SYSTEM,
-  fallbackPlan,
-  findingsPrompt,
-  parsePlan,
-  plannerPrompt,
-  workerPrompt,
-} from '../prompts.js';
+import { CAMINA_SYSTEM, DRUMMER_SYSTEM, WORKER_SYSTEM, findingsPrompt, workerPrompt } from '../prompts.js';
 import type { ResearchInput } from '../inputs.js';
 import type { TaskContext } from '../task-context.js';
 import type { AgentResult } from '../task.js';
 import { TaskFailure } from '../task-abort.js';
-import { chunk, concatenate, type Pattern } from './pattern.js';
+import { chunk, concatenate, planSubtasks, type Pattern } from './pattern.js';
 
 const GROUP_SIZE = 5;
 
 const asSection = (r: AgentResult) => ({ heading: r.subtask, content: r.content });
-
-async function plan(ctx: TaskContext, input: ResearchInput): Promise<string[]> {
-  ctx.setPhase('planning');
-  ctx.emit('decomposition_start', { num_agents: input.num_agents });
-  const planner = await ctx.runAgent({
-    agentId: 'planner',
-    role: 'planner',
-    subtask: 'Split the task into sub-questions',
-    system: PLANNER_SYSTEM,
-    prompt: plannerPrompt(input.task, input.num_agents, 'subtasks'),
-  });
-  const subtasks =
-    planner.status === 'completed' ? parsePlan(planner.content, input.task, input.num_agents) : fallbackPlan(input.task, input.num_agents);
-  ctx.setSubtasks(subtasks);
-  ctx.emit('decomposition_complete', { subtasks, fallback: planner.status !== 'completed' });
-  return subtasks;
-}
 
 /** Mid level: one drummer per group of up to five workers; a failed drummer passes its group through. */
 async function drum(ctx: TaskContext, input: ResearchInput, workers: AgentResult[]): Promise<Array<{ heading: string; content: string }>> {
@@ -90,7 +63,8 @@ export const cascadePattern: Pattern = {
   async run(ctx) {
     const input = ctx.record.input as ResearchInput;
     ctx.setAgentsTotal(this.plannedCalls(input));
-    const subtasks = await plan(ctx, input);
+    const { subtasks, fallback } = await planSubtasks(ctx, input.task, input.num_agents, 'subtasks');
+    ctx.emit('decomposition_complete', { subtasks, fallback });
     ctx.setPhase('agents');
     const results = await Promise.all(
       subtasks.map((subtask, i) =>

@@ -1,3 +1,4 @@
+import { PLANNER_SYSTEM, fallbackPlan, parsePlan, plannerPrompt } from '../prompts.js';
 import type { TaskContext } from '../task-context.js';
 import type { PatternName } from '../task.js';
 
@@ -28,4 +29,24 @@ export function chunk<T>(items: T[], size: number): T[][] {
 /** A plain concatenation, used where a synthesis level cannot run. */
 export function concatenate(sections: Array<{ heading: string; content: string }>): string {
   return sections.map((s) => `## ${s.heading}\n\n${s.content.trim()}`).join('\n\n');
+}
+
+/**
+ * The planning call both patterns start with: `count` sub-questions (or search angles) for
+ * `request`, or generic angles when the planner fails. Emits `decomposition_start` and records the plan.
+ */
+export async function planSubtasks(ctx: TaskContext, request: string, count: number, kind: 'subtasks' | 'search angles'): Promise<{ subtasks: string[]; fallback: boolean }> {
+  ctx.setPhase('planning');
+  ctx.emit('decomposition_start', { num_agents: count });
+  const planner = await ctx.runAgent({
+    agentId: 'planner',
+    role: 'planner',
+    subtask: kind === 'subtasks' ? 'Split the task into sub-questions' : 'Plan search angles',
+    system: PLANNER_SYSTEM,
+    prompt: plannerPrompt(request, count, kind),
+  });
+  const fallback = planner.status !== 'completed';
+  const subtasks = fallback ? fallbackPlan(request, count) : parsePlan(planner.content, request, count);
+  ctx.setSubtasks(subtasks);
+  return { subtasks, fallback };
 }

@@ -1,33 +1,10 @@
 import { pickAgentType } from '../agent-types.js';
 import type { SearchInput } from '../inputs.js';
-import {
-  PLANNER_SYSTEM,
-  SWARM_SYNTHESIS_SYSTEM,
-  SWARM_SYSTEMS,
-  fallbackPlan,
-  findingsPrompt,
-  parsePlan,
-  plannerPrompt,
-} from '../prompts.js';
+import { SWARM_SYNTHESIS_SYSTEM, SWARM_SYSTEMS, findingsPrompt } from '../prompts.js';
 import type { TaskContext } from '../task-context.js';
 import type { AgentResult } from '../task.js';
 import { TaskFailure } from '../task-abort.js';
-import type { Pattern } from './pattern.js';
-
-async function planAngles(ctx: TaskContext, input: SearchInput): Promise<string[]> {
-  ctx.setPhase('planning');
-  ctx.emit('decomposition_start', { num_agents: input.num_agents });
-  const planner = await ctx.runAgent({
-    agentId: 'planner',
-    role: 'planner',
-    subtask: 'Plan search angles',
-    system: PLANNER_SYSTEM,
-    prompt: plannerPrompt(input.query, input.num_agents, 'search angles'),
-  });
-  const angles =
-    planner.status === 'completed' ? parsePlan(planner.content, input.query, input.num_agents) : fallbackPlan(input.query, input.num_agents);
-  return angles;
-}
+import { planSubtasks, type Pattern } from './pattern.js';
 
 /** Without the synthesizer: findings grouped by type, repeated paragraphs dropped. */
 export function groupFindings(results: AgentResult[]): string {
@@ -60,10 +37,9 @@ export const swarmPattern: Pattern = {
   async run(ctx) {
     const input = ctx.record.input as SearchInput;
     ctx.setAgentsTotal(this.plannedCalls(input));
-    const angles = await planAngles(ctx, input);
+    const { subtasks: angles, fallback } = await planSubtasks(ctx, input.query, input.num_agents, 'search angles');
     const typed = angles.map((angle) => ({ angle, type: pickAgentType(angle, input.allowed_agent_types) }));
-    ctx.setSubtasks(angles);
-    ctx.emit('decomposition_complete', { subtasks: angles, agent_types: typed.map((t) => t.type) });
+    ctx.emit('decomposition_complete', { subtasks: angles, fallback, agent_types: typed.map((t) => t.type) });
     ctx.setPhase('agents');
     const results = await Promise.all(
       typed.map(({ angle, type }, i) =>
