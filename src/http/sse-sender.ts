@@ -55,6 +55,11 @@ export function createSseSender(res: Response, maxBufferBytes: number): SseSende
   return {
     send(frame) {
       if (ending) return;
+      // The common case, a client keeping up: straight to the socket, no queue.
+      if (!waiting && head === queue.length) {
+        if (!res.writableEnded && !res.destroyed && !res.write(frame)) waiting = true;
+        return;
+      }
       queue.push(frame);
       queuedBytes += frame.length;
       flush();

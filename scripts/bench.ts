@@ -1,0 +1,123 @@
+/**
+ * `npm run bench`: orchestration overhead against a zero-latency model, and SSE fan-out to 1,000
+ * clients, each next to a baseline measured in the same run. Prints a markdown table.
+ *
+ * Knobs (environment): BENCH_ROUNDS, BENCH_TASKS, BENCH_AGENTS, BENCH_SSE_CLIENTS,
+ * BENCH_SSE_EVENTS, BENCH_SSE_EVERY_MS, BENCH_SSE_BURST, BENCH_CORPUS_DOCS, BENCH_ONLY (comma-separated
+ * parts: overhead, sse, corpus, store). Exits 1 only when a correctness check
+ * fails (a task not completed, a client missing an event); missed speed targets are reported.
+ */
+import os from 'node:os';
+import { loadConfig } from '../src/config.js';
+import { measureOverhead, type OverheadRound } from './bench/overhead.js';
+import { median, ms, num, ratio, renderTable, type Row } from './bench/report.js';
+import { measureCorpus } from './bench/corpus-bench.js';
+import { measureSse, type SseOptions, type SseRun } from './bench/sse.js';
+import { measureStore } from './bench/store-bench.js';
+import { startBareServer, startOurServer } from './bench/sse-servers.js';
+
+const option = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+  return value;
+};
+
+const ROUNDS = option('BENCH_ROUNDS', 3);
+const TASKS = option('BENCH_TASKS', 60);
+const AGENTS = option('BENCH_AGENTS', 20);
+const SSE: SseOptions = {
+  clients: option('BENCH_SSE_CLIENTS', 1000),
+  events: option('BENCH_SSE_EVENTS', 1000),
+  burst: option('BENCH_SSE_BURST', 1),
+  everyMs: option('BENCH_SSE_EVERY_MS', 20),
+  timeoutMs: 60_000,
+};
+// The baseline runs as many bare calls at once as the orchestrator allows model calls by default.
+const CONCURRENCY = loadConfig({}).limits.maxConcurrentAgents;
+const CORPUS_DOCS = option('BENCH_CORPUS_DOCS', 10_000);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'overhead,sse,corpus,store').split(',').map((p) => p.trim()));
+
+async function overheadRounds(): Promise<OverheadRound[]> {
+  await measureOverhead({ tasks: 10, agentsPerTask: AGENTS, baselineConcurrency: CONCURRENCY }); // warm-up, not reported
+  const rounds: OverheadRound[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    rounds.push(await measureOverhead({ tasks: TASKS, agentsPerTask: AGENTS, baselineConcurrency: CONCURRENCY, baselineFirst: i % 2 === 1 }));
+    const r = rounds[i]!;
+    console.log(`  round ${i + 1}: ${r.agentRuns} agent runs; orchestrated ${ms(r.oursMs, 0)} (CPU ${ms(r.oursCpuMs, 0)}), bare ${ms(r.baselineMs, 0)} (CPU ${ms(r.baselineCpuMs, 0)})`);
+  }
+  return rounds;
+}
+
+function overheadRows(rounds: OverheadRound[]): Row[] {
+  const runs = rounds[0]!.agentRuns;
+  const ours = median(rounds.map((r) => r.oursMs));
+  const bare = median(rounds.map((r) => r.baselineMs));
+  const overhead = (ours - bare) / runs;
+  const cpuOverhead = median(rounds.map((r) => (r.oursCpuMs - r.baselineCpuMs) / runs));
+  return [
+    { metric: 'agent runs per second (bare: streamText calls/s)', ours: num((runs / ours) * 1000), baseline: num((runs / bare) * 1000), ratio: ratio(bare, ours) },
+    { metric: `time for ${num(runs)} agent runs (median of ${rounds.length})`, ours: ms(ours, 0), baseline: ms(bare, 0), ratio: ratio(ours, bare) },
+    { metric: 'overhead per agent run (wall)', ours: ms(overhead, 3), target: '< 1 ms', pass: overhead < 1 },
+    { metric: 'overhead per agent run (CPU time)', ours: ms(cpuOverhead, 3), target: '< 1 ms', pass: cpuOverhead < 1 },
+  ];
+}
+
+function sseRows(ours: SseRun, bare: SseRun): Row[] {
+  const perDelivery = (r: SseRun) => (r.serverCpuMs * 1000) / Math.max(1, r.clients.received);
+  const fanout = (r: SseRun) => r.fanoutMs / SSE.events;
+  const ordered = (r: SseRun) => `${r.clients.complete}/${r.clients.connected}`;
+  const perfect = (r: SseRun) => r.clients.complete === r.clients.connected && r.clients.errors.length === 0;
+  return [
+    { metric: 'SSE deliveries per second', ours: num(ours.deliveredPerSec), baseline: num(bare.deliveredPerSec), ratio: ratio(ours.deliveredPerSec, bare.deliveredPerSec) },
+    { metric: 'SSE latency p50 (append → receipt)', ours: ms(ours.clients.p50), baseline: ms(bare.clients.p50), ratio: ratio(ours.clients.p50, bare.clients.p50) },
+    { metric: 'SSE latency p99', ours: ms(ours.clients.p99), baseline: ms(bare.clients.p99), ratio: ratio(ours.clients.p99, bare.clients.p99), target: '< 100 ms', pass: ours.clients.p99 < 100 },
+    { metric: 'SSE latency max', ours: ms(ours.clients.max, 0), baseline: ms(bare.clients.max, 0), ratio: ratio(ours.clients.max, bare.clients.max) },
+    { metric: 'SSE clients with every event, in order', ours: ordered(ours), baseline: ordered(bare), target: 'all', pass: perfect(ours) },
+    { metric: 'SSE fan-out CPU per event (append + 1,000 writes)', ours: ms(fanout(ours), 2), baseline: ms(fanout(bare), 2), ratio: ratio(fanout(ours), fanout(bare)) },
+    { metric: 'SSE server CPU per delivery', ours: `${num(perDelivery(ours), 1)} µs`, baseline: `${num(perDelivery(bare), 1)} µs`, ratio: ratio(perDelivery(ours), perDelivery(bare)) },
+  ];
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  console.log(`# mcp-orchestrator bench\n\n${os.cpus().length} CPUs, Node ${process.version}, load average ${load()}\n`);
+
+  const rows: Row[] = [];
+  let broken = false;
+  if (ONLY.has('overhead')) {
+    console.log(`Orchestration: ${TASKS} tasks (swarm and cascade alternating, num_agents ${AGENTS}) per round, submitted at once, default limits;`);
+    console.log(`baseline: the same number of bare streamText calls, ${CONCURRENCY} at a time, after it (odd rounds) or before it (even rounds).`);
+    console.log('Zero-latency in-process model for both; CPU is this process\'s user + system time.');
+    rows.push(...overheadRows(await overheadRounds()));
+  }
+  if (ONLY.has('sse')) {
+    const offered = (SSE.burst / SSE.everyMs) * 1000;
+    console.log(`\nSSE: ${SSE.clients} clients in one child process (node:http, agent: false), server in this process;`);
+    console.log(`${SSE.events} events on one task, ${SSE.burst} every ${SSE.everyMs} ms (${num(offered)} events/s offered = ${num(offered * SSE.clients)} deliveries/s).`);
+    const ours = await measureSse(startOurServer, SSE);
+    const bare = await measureSse(startBareServer, SSE);
+    for (const run of [ours, bare]) {
+      console.log(`  ${run.name}: appends took ${ms(run.appendMs, 0)}, client CPU ${ms(run.clients.cpuMs, 0)}${run.clients.errors.length ? `; problems: ${run.clients.errors.join('; ')}` : ''}`);
+    }
+    rows.push(...sseRows(ours, bare));
+    broken = [ours, bare].some((r) => r.clients.complete !== r.clients.connected || r.clients.errors.length > 0);
+  }
+  if (ONLY.has('corpus')) {
+    console.log(`\nCorpus: ${num(CORPUS_DOCS)} generated Markdown documents of ~5 KB (Zipf-distributed words), 1,000 queries of 2–4 words.`);
+    rows.push(...(await measureCorpus({ documents: CORPUS_DOCS, bytesPerDocument: 5000, queries: 1000 })));
+  }
+  if (ONLY.has('store')) {
+    console.log('\nStore: 100 running tasks × 500 agent_progress events through the event log; listing from 10,000 stored tasks.');
+    rows.push(...(await measureStore({ tasks: 100, eventsPerTask: 500, listTasks: 10_000 })));
+  }
+
+  console.log(`\n${renderTable(rows)}\n`);
+  console.log(`Baseline for SSE: the simplest node:http broadcaster (a set of responses, one write each). Load average at the end ${load()}; ${num((Date.now() - started) / 1000, 1)} s in all.`);
+  if (broken) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

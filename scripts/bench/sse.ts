@@ -1,0 +1,110 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ClientsResult } from './sse-clients.js';
+import { wallNow, type SseTarget } from './sse-servers.js';
+
+export interface SseOptions {
+  clients: number;
+  events: number;
+  /** Events appended together every `everyMs` (the offered rate is burst / everyMs per ms). */
+  burst: number;
+  everyMs: number;
+  /** Give up on the clients after this long (the run then reports the shortfall). */
+  timeoutMs: number;
+}
+
+/** One fan-out run against one server. */
+export interface SseRun {
+  name: string;
+  clients: ClientsResult;
+  /** Deliveries (events × clients) per second, from the first append to the last receipt. */
+  deliveredPerSec: number;
+  /** How long the appends took (the offered pace, or longer if the server fell behind). */
+  appendMs: number;
+  /** CPU the server process used from the first append until the clients had everything, ms. */
+  serverCpuMs: number;
+  /** CPU time spent inside `broadcast` calls: appending and writing to every client, ms. */
+  fanoutMs: number;
+}
+
+const CLIENTS_SCRIPT = fileURLToPath(new URL('./sse-clients.ts', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The next IPC message of `type` from the child; rejects if it reports an error, exits, or takes over `timeoutMs`. */
+function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string; message?: string }) => {
+      if (message.type === type) done(() => resolve(message as T));
+      else if (message.type === 'error') done(() => reject(new Error(`sse clients: ${message.message}`)));
+    };
+    const onExit = (code: number | null) => done(() => reject(new Error(`sse clients exited with ${code}`)));
+    const timer = setTimeout(() => done(() => reject(new Error(`sse clients: no ${type} within ${timeoutMs} ms`))), timeoutMs);
+    const done = (settle: () => void) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      settle();
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/**
+ * Append `events` bench events, `burst` at a time on a fixed schedule (late bursts go at once).
+ * Returns when it started and the CPU time spent inside `broadcast` (the synchronous fan-out;
+ * CPU rather than wall time, so other work on a shared machine does not count).
+ */
+async function pace(target: SseTarget, options: SseOptions): Promise<{ started: number; fanoutMs: number }> {
+  const started = wallNow();
+  let fanoutMs = 0;
+  for (let i = 0; i < options.events; i += options.burst) {
+    const due = started + (i / options.burst) * options.everyMs - wallNow();
+    if (due > 0) await sleep(due);
+    const before = process.cpuUsage();
+    for (let k = i; k < Math.min(i + options.burst, options.events); k++) target.broadcast(k);
+    const cpu = process.cpuUsage(before);
+    fanoutMs += (cpu.user + cpu.system) / 1000;
+  }
+  return { started, fanoutMs };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (child.connected) child.disconnect();
+  const timer = setTimeout(() => child.kill(), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Start a server, open `clients` streams from a child process, append `events` bench events,
+ * and collect what the clients saw. Stops the server and the child whatever happens.
+ */
+export async function measureSse(start: () => Promise<SseTarget>, options: SseOptions): Promise<SseRun> {
+  const target = await start();
+  const args = [target.url, String(options.clients), String(options.events), String(options.timeoutMs)];
+  // The child gets tsx's loader flags but not --cpu-prof, so profiling the bench profiles the server.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof'));
+  const child = fork(CLIENTS_SCRIPT, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    await nextMessage(child, 'ready', 30_000);
+    for (let waited = 0; target.subscribers() < options.clients; waited += 10) {
+      if (waited > 5_000) throw new Error(`${target.name}: only ${target.subscribers()} of ${options.clients} clients subscribed`);
+      await sleep(10);
+    }
+    const result = nextMessage<ClientsResult>(child, 'result', options.timeoutMs + 10_000);
+    result.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    const cpuBefore = process.cpuUsage();
+    const { started: firstAppend, fanoutMs } = await pace(target, options);
+    const appendMs = wallNow() - firstAppend;
+    const clients = await result;
+    const cpu = process.cpuUsage(cpuBefore);
+    const deliveredPerSec = (clients.received / (clients.lastReceipt - firstAppend)) * 1000;
+    return { name: target.name, clients, deliveredPerSec, appendMs, serverCpuMs: (cpu.user + cpu.system) / 1000, fanoutMs };
+  } finally {
+    await target.close();
+    await stopChild(child);
+  }
+}
