@@ -1,7 +1,6 @@
 import { pickAgentType } from '../agent-types.js';
 import type { SearchInput } from '../inputs.js';
 import { SWARM_SYNTHESIS_SYSTEM, SWARM_SYSTEMS, findingsPrompt } from '../prompts.js';
-import type { TaskContext } from '../task-context.js';
 import type { AgentResult } from '../task.js';
 import { TaskFailure } from '../task-abort.js';
 import { planSubtasks, type Pattern } from './pattern.js';
