@@ -41,6 +41,46 @@ const delayList = z.preprocess(
     .transform((value) => value.split(',').map(Number)),
 );
 
+/** Comma-separated values, trimmed, empties dropped. */
+const list = z.preprocess(emptyToUndefined, z.string().default('').transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)));
+/** A browser origin as sent in `Origin`: scheme, host name or IP, optional port; nothing else. */
+const ORIGIN = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/i;
+
+/**
+ * `origin` as `scheme://host[:port]` with scheme and host lower-cased and a default port dropped,
+ * or `undefined` for anything else (`null`, a path, credentials, a wildcard, a bad port).
+ */
+export function normalizeOrigin(origin: string): string | undefined {
+  if (!ORIGIN.test(origin) || !URL.canParse(origin)) return undefined;
+  return new URL(origin).origin;
+}
+const originList = list
+  .refine((values) => values.every((v) => normalizeOrigin(v) !== undefined), {
+    message: 'must be comma-separated origins such as https://app.example.org or http://localhost:3000 (no path, no pattern)',
+  })
+  .transform((values) => [...new Set(values.map((v) => normalizeOrigin(v)!))]);
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const isProxyAddress = (part: string) => TRUST_NAMES.has(part) || /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(part);
+/**
+ * Express's `trust proxy`: `true`/`false` (also `yes`/`no`/`1`/`0`, as before), a hop count of 2 or
+ * more, or comma-separated `loopback`/`linklocal`/`uniquelocal`/addresses/CIDRs.
+ */
+const trustProxy = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .default('false')
+    .transform((value, ctx): boolean | number | string => {
+      const v = value.trim().toLowerCase();
+      if (['true', 'yes', '1'].includes(v)) return true;
+      if (['false', 'no', '0'].includes(v)) return false;
+      if (/^\d{1,2}$/.test(v)) return Number(v);
+      if (v.split(',').every((part) => isProxyAddress(part.trim()))) return v;
+      ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count, or loopback/linklocal/uniquelocal/addresses/CIDRs' });
+      return z.NEVER;
+    }),
+);
+
 const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   PORT: int(0, 65535, 5060),
@@ -72,13 +112,22 @@ const envSchema = z.object({
   SSE_HEARTBEAT_MS: int(100, 600_000, 15_000),
   SSE_MAX_BUFFER_BYTES: int(1024, 1024 ** 3, 1024 * 1024),
   SHUTDOWN_GRACE_MS: int(0, 600_000, 10_000),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: trustProxy,
+  API_KEYS: list,
+  ALLOW_UNAUTHENTICATED: bool(false),
+  STREAM_TOKEN_TTL_S: int(1, 7 * 86_400, 3600),
+  RATE_LIMIT_PER_MIN: int(0, 1_000_000, 300),
+  ORCHESTRATE_RATE_LIMIT_PER_MIN: int(0, 1_000_000, 30),
+  CORS_ORIGINS: originList,
   RETENTION_MAX_TASKS: int(1, 10_000_000, 10_000),
   RETENTION_MAX_AGE_DAYS: int(1, 36_500, 30),
   WEBHOOK_SECRET: webhookSecret,
   WEBHOOK_ALLOW_PRIVATE: bool(false),
   WEBHOOK_RETRY_DELAYS: delayList,
   WEBHOOK_TIMEOUT_MS: int(10, 600_000, 10_000),
+  METRICS_TOKEN: optionalString,
+  SENTRY_DSN: url,
+  SENTRY_ENVIRONMENT: optionalString,
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -115,7 +164,18 @@ export interface Config {
   modelIdleTimeoutMs: number;
   sse: { heartbeatMs: number; maxBufferBytes: number };
   shutdownGraceMs: number;
-  trustProxy: boolean;
+  /** Express's `trust proxy` value: whose `X-Forwarded-For` gives the client address. */
+  trustProxy: boolean | number | string;
+  auth: {
+    /** When non-empty, every route but `/health` and `/metrics` needs one of these. */
+    apiKeys: string[];
+    /** Lifetime of the task-scoped token a `stream_url` carries. */
+    streamTokenTtlS: number;
+  };
+  /** Requests per minute per key (per client address without auth); 0 turns a limit off. */
+  rateLimit: { perMin: number; orchestratePerMin: number };
+  /** Exact browser origins allowed (normalised `scheme://host[:port]`). */
+  corsOrigins: string[];
   /** Finished tasks beyond the newest `maxTasks`, or older than `maxAgeDays`, are pruned hourly. */
   retention: { maxTasks: number; maxAgeDays: number };
   webhooks: {
@@ -128,6 +188,10 @@ export interface Config {
     /** One delivery attempt, connecting included. */
     timeoutMs: number;
   };
+  /** `/metrics` wants `Authorization: Bearer <token>` when set; open otherwise. */
+  metricsToken: string | undefined;
+  /** Error tracking: unhandled errors go to Sentry when `dsn` is set; nothing is sent otherwise. */
+  sentry: { dsn: string | undefined; environment: string | undefined };
 }
 
 /** Thrown by `loadConfig` with one line per problem. */
@@ -148,17 +212,33 @@ function pickProvider(env: Env): ProviderName {
 
 /** A bad value as the error line shows it; secrets are not echoed. */
 function shownValue(name: string, env: Record<string, string | undefined>): string {
-  return /SECRET|_KEY/.test(name) ? 'a value that is not shown' : JSON.stringify(env[name]);
+  return /SECRET|_KEY|TOKEN|DSN/.test(name) ? 'a value that is not shown' : JSON.stringify(env[name]);
+}
+
+/** Whether `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** The problem of listening beyond loopback with no API keys, unless explicitly allowed. */
+function unauthenticatedExposure(env: Record<string, string | undefined>): string | undefined {
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const hasKeys = (env.API_KEYS ?? '').split(',').some((k) => k.trim() !== '');
+  const allowed = ['true', '1', 'yes'].includes(env.ALLOW_UNAUTHENTICATED ?? '');
+  if (isLoopbackHost(host) || hasKeys || allowed) return undefined;
+  return `API_KEYS: must be set when HOST ${JSON.stringify(host)} is not loopback (or set ALLOW_UNAUTHENTICATED=true to serve without authentication)`;
 }
 
 /** Parse the environment. Pure: reads only `env`. Throws `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shownValue(String(issue.path[0]), env)})`),
-    );
-  }
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shownValue(String(issue.path[0]), env)})`);
+  const exposed = unauthenticatedExposure(env);
+  if (exposed) problems.push(exposed);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     host: e.HOST,
@@ -187,6 +267,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sse: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxBufferBytes: e.SSE_MAX_BUFFER_BYTES },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     trustProxy: e.TRUST_PROXY,
+    auth: { apiKeys: e.API_KEYS, streamTokenTtlS: e.STREAM_TOKEN_TTL_S },
+    rateLimit: { perMin: e.RATE_LIMIT_PER_MIN, orchestratePerMin: e.ORCHESTRATE_RATE_LIMIT_PER_MIN },
+    corsOrigins: e.CORS_ORIGINS,
     retention: { maxTasks: e.RETENTION_MAX_TASKS, maxAgeDays: e.RETENTION_MAX_AGE_DAYS },
     webhooks: {
       secret: e.WEBHOOK_SECRET,
@@ -194,5 +277,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       retryDelaysMs: e.WEBHOOK_RETRY_DELAYS.map((s) => Math.round(s * 1000)),
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
     },
+    metricsToken: e.METRICS_TOKEN,
+    sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT },
   };
 }

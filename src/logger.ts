@@ -20,6 +20,12 @@ export const REDACT_PATHS = [
   '*.apiKey',
   'token',
   '*.token',
+  'req.query.token',
+  'query.token',
+  'apiKeys',
+  '*.apiKeys',
+  'api_key',
+  '*.api_key',
 ];
 
 /** A pino logger writing JSON lines, with secrets redacted. */

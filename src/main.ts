@@ -3,7 +3,9 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
+import { securityFromConfig } from './http/middleware/security.js';
 import { createLogger } from './logger.js';
+import { installProcessHandlers } from './observability/process-handlers.js';
 import { createServices } from './services.js';
 
 function readEnv(): Record<string, string | undefined> {
@@ -27,7 +29,9 @@ export async function serve(): Promise<Server> {
   const config = configOrExit();
   const logger = createLogger({ level: config.logLevel });
   const services = createServices(config, logger);
-  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse });
+  // Crashes are logged (and sent to Sentry with SENTRY_DSN) before the process exits 1.
+  installProcessHandlers(logger, services.errors);
+  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
   const server = createHttpServer(app).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

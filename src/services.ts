@@ -19,6 +19,10 @@ import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 import { createDispatcher } from './webhooks/dispatcher.js';
 import { loadWebhookSecret } from './webhooks/signing.js';
 import { createWebhookService, type WebhookService } from './webhooks/webhook-service.js';
+import { observeEvents } from './metrics/event-metrics.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { reportCrashes } from './observability/crash-reporting.js';
+import { createErrorReporter, type ErrorReporter } from './observability/sentry.js';
 
 /** The domain, wired: everything a transport (HTTP, MCP) serves. */
 export interface Services {
@@ -33,6 +37,10 @@ export interface Services {
   /** Webhook registrations and target checks; delivery runs in a background dispatcher. */
   webhooks: WebhookService;
   version: string;
+  /** Prometheus metrics (`/metrics`), fed from the event log, the orchestrator and the webhook dispatcher. */
+  metrics: Metrics;
+  /** Error tracking (Sentry with `SENTRY_DSN`, else a no-op). */
+  errors: ErrorReporter;
   /** Stop tasks (after the grace period) and close the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -67,6 +75,10 @@ function openCorpus(config: Config, logger: Logger, watch = true): CorpusIndex {
 export function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Services {
   const store = options.store ?? createStore(config);
   const events = createEventLog(store.events);
+  const version = readVersion();
+  const errors = createErrorReporter({ ...config.sentry, version, logger });
+  const metrics = createMetrics({ token: config.metricsToken });
+  const stopEventMetrics = observeEvents(events, metrics);
   const corpus = openCorpus(config, logger, options.watchCorpus);
   const models = createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers });
   const calculate = createCalculateTool();
@@ -81,7 +93,8 @@ export function createServices(config: Config, logger: Logger, options: Services
     events,
     models,
     prices: loadPriceTable(config.pricesFile),
-    logger,
+    // `task crashed` / `agent crashed` lines also go to error tracking.
+    logger: errors.enabled ? reportCrashes(logger, errors) : logger,
     retry: config.retry,
     progressIntervalMs: config.progressIntervalMs,
     idleTimeoutMs: config.modelIdleTimeoutMs,
@@ -89,7 +102,7 @@ export function createServices(config: Config, logger: Logger, options: Services
     agentTools: registry.toAiTools(),
     limits: config.limits,
   });
-  const version = readVersion();
+  metrics.setSources({ activeTasks: () => orchestrator.activeCount, pendingTasks: () => orchestrator.pendingCount });
   const { secret, ...webhookSettings } = config.webhooks;
   const dispatcher = createDispatcher({
     ...webhookSettings,
@@ -98,6 +111,7 @@ export function createServices(config: Config, logger: Logger, options: Services
     logger: logger.child({ component: 'webhooks' }),
     userAgent: `mcp-orchestrator/${version}`,
     closeWaitMs: Math.min(2000, config.shutdownGraceMs),
+    onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome: outcome === 'pending' ? 'retry' : outcome }),
   });
   // Subscribed before recovery, so a task ended `interrupted` by it still notifies its webhooks.
   const webhooks = createWebhookService({
@@ -125,6 +139,8 @@ export function createServices(config: Config, logger: Logger, options: Services
     orchestrator,
     webhooks,
     version,
+    metrics,
+    errors,
     close() {
       closing ??= orchestrator.close(config.shutdownGraceMs).then(async () => {
         // After the tasks: their last events are enqueued (and delivered by the next start if not now).
@@ -132,6 +148,8 @@ export function createServices(config: Config, logger: Logger, options: Services
         await dispatcher.close();
         retention.stop();
         corpus.close();
+        stopEventMetrics();
+        await errors.flush();
         return store.close();
       }).finally(() => calculate.close());
       return closing;

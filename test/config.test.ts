@@ -70,7 +70,7 @@ describe('DEFAULT_PROVIDER', () => {
 
 describe('other settings', () => {
   it('parses numbers and URLs, and trims a trailing slash off PUBLIC_BASE_URL', () => {
-    const config = loadConfig({ HOST: '0.0.0.0', PORT: '0', MAX_CONCURRENT_AGENTS: '4', MAX_ACTIVE_TASKS: '2', PUBLIC_BASE_URL: 'https://example.org/mcp/' });
+    const config = loadConfig({ HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'true', PORT: '0', MAX_CONCURRENT_AGENTS: '4', MAX_ACTIVE_TASKS: '2', PUBLIC_BASE_URL: 'https://example.org/mcp/' });
     expect(config).toMatchObject({ host: '0.0.0.0', port: 0, limits: { maxConcurrentAgents: 4, maxActiveTasks: 2 }, publicBaseUrl: 'https://example.org/mcp' });
   });
 
@@ -117,7 +117,7 @@ describe('bad values', () => {
   });
 
   it('reports three problems in three lines, leaving the good values alone', () => {
-    const lines = problems({ PORT: '99999', LOG_LEVEL: 'chatty', MAX_ACTIVE_TASKS: '0', HOST: '0.0.0.0', MAX_CONCURRENT_AGENTS: '8' });
+    const lines = problems({ PORT: '99999', LOG_LEVEL: 'chatty', MAX_ACTIVE_TASKS: '0', HOST: '0.0.0.0', API_KEYS: 'k1', MAX_CONCURRENT_AGENTS: '8' });
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MAX_ACTIVE_TASKS', 'PORT']);
   });
 });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { serve } from '../main.js';
 import { runMcpStdio } from '../mcp/stdio.js';
+import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js';
 
 const USAGE = `Usage: mcp-orchestrator <command>
 
@@ -13,6 +14,9 @@ Commands:
                                (env MCP_ORCHESTRATOR_REMOTE) instead of running tasks here
               --api-key <key>  API key for --remote (env MCP_ORCHESTRATOR_API_KEY)
   help      show this help
+
+Client commands (against a running server; \`mcp-orchestrator <command> --help\` for options):
+${CLIENT_USAGE}
 
 Configuration comes from the environment (and a .env file); see README.md.
 `;
@@ -54,6 +58,7 @@ switch (command) {
     process.stdout.write(USAGE);
     break;
   default:
+    if (isClientCommand(command)) process.exit(await runClientCommand(command, rest, readEnv()));
     process.stderr.write(`mcp-orchestrator: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     process.exit(2);
 }

@@ -8,9 +8,19 @@ import type { Store } from '../store/store.js';
 import type { ToolContext } from '../tools/orchestration-tools.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
-import { errorHandler, notFound } from './middleware/error-handler.js';
+import { createErrorHandler, notFound } from './middleware/error-handler.js';
+import { httpMetrics } from '../metrics/http-metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { reportRequestError } from '../observability/request-errors.js';
+import type { ErrorReporter } from '../observability/sentry.js';
+import { metricsRouter } from './routes/metrics.js';
 import { jsonBody } from './middleware/json-body.js';
+import { corsMiddleware } from './middleware/cors.js';
+import { createRateLimits, ORCHESTRATE_ROUTES } from './middleware/rate-limit.js';
+import { securityHeaders, type SecurityOptions } from './middleware/security.js';
 import { requestId } from './middleware/request-id.js';
+import { consoleRouter } from './routes/console.js';
+import { docsRouter } from './routes/docs.js';
 import { healthRouter } from './routes/health.js';
 import { streamRouter } from './routes/stream.js';
 import { tasksRouter } from './routes/tasks.js';
@@ -30,13 +40,20 @@ export interface AppDeps {
   startedAt?: number;
   dataDir: string;
   publicBaseUrl?: string;
-  trustProxy?: boolean;
+  /** Express's `trust proxy` (`TRUST_PROXY`). */
+  trustProxy?: boolean | number | string;
+  /** API keys, stream tokens, rate limits, CORS; absent: none of them. */
+  security?: SecurityOptions;
   sse: { heartbeatMs: number; maxBufferBytes: number };
   streams?: StreamRegistry;
   /** Webhook registrations (`webhook_url`, `/webhook/*`); without it those are refused or absent. */
   webhooks?: WebhookService;
   /** Host/Origin allow lists and session limits of `/mcp` (MCP Streamable HTTP). */
   mcp?: McpHttpOptions;
+  /** Prometheus metrics: request timings, stream clients, and `/metrics`; absent: neither. */
+  metrics?: Metrics;
+  /** Error tracking for 500s; absent: they are only logged. */
+  errors?: ErrorReporter;
 }
 
 export interface App extends Express {
@@ -67,11 +84,29 @@ export function createApp(deps: AppDeps): App {
       autoLogging: { ignore: (req) => req.url === '/health' },
     }),
   );
+  if (deps.metrics) {
+    deps.metrics.setSources({ streamClients: () => streams.size });
+    app.use(httpMetrics(deps.metrics));
+  }
+  const security = deps.security ?? {};
+  app.use(securityHeaders());
+  if (security.corsOrigins?.length) app.use(corsMiddleware(security.corsOrigins));
+  // The web console's static files are public (no data in them; the console asks for a key on a 401).
+  app.use(consoleRouter());
+  // The API reference is public too: it describes routes, holds no data.
+  app.use(docsRouter({ version: deps.version, publicBaseUrl: deps.publicBaseUrl }));
+  // Limited before auth, so failed key guesses spend budget too; auth before /mcp, which it covers.
+  const limits = security.rateLimit ? createRateLimits(security.rateLimit, security.auth, deps.logger) : undefined;
+  if (limits) app.use(limits.general);
+  if (security.auth) app.use(security.auth.middleware);
+  if (limits) app.post(ORCHESTRATE_ROUTES, limits.orchestrate);
+  const streamToken = security.streamTokens ? (taskId: string) => security.streamTokens?.issue(taskId) : undefined;
+  const mcp = { ...deps.mcp, allowedOrigins: [...(deps.mcp?.allowedOrigins ?? []), ...(security.corsOrigins ?? [])] };
   // Before jsonBody: the MCP SDK reads its own bodies and answers JSON-RPC errors.
-  app.use(mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs }));
+  app.use(mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } }));
   app.use(jsonBody());
 
-  const urls = (req: Request) => createUrlBuilder(req, deps.publicBaseUrl);
+  const urls = (req: Request) => createUrlBuilder(req, deps.publicBaseUrl, streamToken);
   const toolContext = (req: Request): ToolContext => ({
     orchestrator: deps.orchestrator,
     registry: deps.registry,
@@ -89,11 +124,13 @@ export function createApp(deps: AppDeps): App {
       registeredWebhooks: () => deps.webhooks?.countActive() ?? 0,
     }),
   );
+  // `/metrics` has its own token (METRICS_TOKEN); the API-key middleware leaves it alone.
+  if (deps.metrics) app.use(metricsRouter(deps.metrics));
   app.use(toolsRouter(toolContext));
   app.use(tasksRouter(deps.orchestrator, deps.dataDir, urls));
   if (deps.webhooks) app.use(webhooksRouter(deps.webhooks));
   app.use(streamRouter({ orchestrator: deps.orchestrator, events: deps.events, streams, ...deps.sse }));
   app.use(notFound);
-  app.use(errorHandler);
+  app.use(createErrorHandler({ onUnhandled: deps.errors?.enabled ? reportRequestError(deps.errors) : undefined }));
   return app;
 }

@@ -1,7 +1,9 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Router, type Request as ExpressRequest } from 'express';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
 import type { EventLog } from '../events/event-log.js';
+import { countOrchestrateCalls, mcpRateLimited } from '../http/middleware/rate-limit.js';
 import { createUrlBuilder } from '../http/urls.js';
 import type { Logger } from '../logger.js';
 import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
@@ -35,12 +37,22 @@ export interface McpHttpDeps {
   /** Interval of SSE comment keep-alives on open MCP streams. */
   heartbeatMs: number;
   mcp?: McpHttpOptions;
+  /** A `?token=` for the `stream_url` of a task (when API keys are on). */
+  streamToken?: (taskId: string) => string | undefined;
+  /** Who a request is (its API key's id): a handshake-era session only answers the key that opened it. */
+  sessionOwner?: (headers: Headers) => string | undefined;
+  /** Orchestrate `tools/call`s spend from the budget of the HTTP orchestrate routes. */
+  orchestrateLimit?: {
+    keyOf(req: ExpressRequest): string;
+    /** Seconds to wait when `count` more calls exceed the budget, else undefined. */
+    take(key: string, count: number): Promise<number | undefined>;
+  };
 }
 
 /** URLs for the client of a fetch `Request`: the same rules as for HTTP routes (SPEC section 2). */
-function urlsFor(request: Request | undefined, publicBaseUrl: string | undefined) {
+function urlsFor(request: Request | undefined, publicBaseUrl: string | undefined, streamToken?: (taskId: string) => string | undefined) {
   const headers = Object.fromEntries(request?.headers ?? []);
-  return createUrlBuilder({ headers, protocol: 'http' } as unknown as ExpressRequest, publicBaseUrl);
+  return createUrlBuilder({ headers, protocol: 'http' } as unknown as ExpressRequest, publicBaseUrl, streamToken);
 }
 
 /**
@@ -56,7 +68,7 @@ function urlsFor(request: Request | undefined, publicBaseUrl: string | undefined
 export function mcpRouter(deps: McpHttpDeps): Router {
   const build = (request?: Request, activity?: Activity) =>
     createMcpServer({
-      backend: createLocalBackend(deps, urlsFor(request, deps.publicBaseUrl)),
+      backend: createLocalBackend(deps, urlsFor(request, deps.publicBaseUrl, deps.streamToken)),
       version: deps.version,
       logger: deps.logger,
       activity,
@@ -76,11 +88,21 @@ export function mcpRouter(deps: McpHttpDeps): Router {
     maxSessions: deps.mcp?.maxSessions ?? 1000,
     keepAliveMs: deps.heartbeatMs,
     maxRequestBodySize: MAX_BODY,
+    owner: deps.sessionOwner,
   });
+  // The budget key of the Express request being served, for the fetch handler below.
+  const clientKey = new AsyncLocalStorage<string>();
+  const overBudget = async (request: Request): Promise<Response | undefined> => {
+    const key = clientKey.getStore();
+    const calls = key && deps.orchestrateLimit ? await countOrchestrateCalls(request, MAX_BODY) : 0;
+    const retryAfter = calls > 0 ? await deps.orchestrateLimit?.take(key!, calls) : undefined;
+    return retryAfter === undefined ? undefined : mcpRateLimited(retryAfter);
+  };
   const handler = toNodeHandler(
     {
       fetch: async (request, options) =>
-        (await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY })) ? legacy.fetch(request) : modern.fetch(request, options),
+        (await overBudget(request)) ??
+        ((await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY })) ? legacy.fetch(request) : modern.fetch(request, options)),
     },
     { maxRequestBodySize: MAX_BODY, onerror },
   );
@@ -94,7 +116,8 @@ export function mcpRouter(deps: McpHttpDeps): Router {
   router.all('/mcp', guard, async (req, res) => {
     // Proxies (nginx) must not buffer the streams; Caddy is told by `flush_interval -1`.
     res.setHeader('X-Accel-Buffering', 'no');
-    await handler(req, res);
+    const key = deps.orchestrateLimit?.keyOf(req);
+    await (key === undefined ? handler(req, res) : clientKey.run(key, () => handler(req, res)));
   });
   return router;
 }

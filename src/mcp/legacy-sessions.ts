@@ -21,6 +21,8 @@ export interface LegacySessionsOptions {
   maxSessions: number;
   keepAliveMs: number;
   maxRequestBodySize: number;
+  /** Who sent a request (an API key's id); a session answers only requests from whoever opened it. */
+  owner?: (headers: Headers) => string | undefined;
 }
 
 export interface LegacySessions {
@@ -34,6 +36,7 @@ interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   lastSeen: number;
   inFlight: number;
+  owner: string | undefined;
 }
 
 const rpcError = (status: number, code: number, message: string) =>
@@ -67,7 +70,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
 
   const open = async (request: Request): Promise<Response> => {
     if (!makeRoom()) return rpcError(503, -32000, 'Too many MCP sessions; try again later');
-    const session = { lastSeen: Date.now(), inFlight: 0 } as Session;
+    const session = { lastSeen: Date.now(), inFlight: 0, owner: options.owner?.(request.headers) } as Session;
     session.server = options.build({
       begin: () => void session.inFlight++,
       end: () => {
@@ -102,7 +105,8 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
         return open(request);
       }
       const session = sessions.get(id);
-      if (!session) return rpcError(404, -32001, 'Session not found');
+      // Another key's session is answered as unknown: its id opens nothing, and says nothing, to others.
+      if (!session || session.owner !== options.owner?.(request.headers)) return rpcError(404, -32001, 'Session not found');
       session.lastSeen = Date.now();
       return session.transport.handleRequest(request);
     },

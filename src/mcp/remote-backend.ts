@@ -1,5 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { AppError, UnavailableError, type ErrorBody } from '../errors.js';
+import { nodeFetch } from '../net/node-fetch.js';
 import type { McpBackend, StreamEvent, TaskSummary } from './backend.js';
 
 /** Where the running HTTP server is, and the key it wants. */
@@ -30,7 +31,8 @@ async function toAppError(res: Response): Promise<AppError> {
  */
 export function createRemoteBackend(options: RemoteBackendOptions): McpBackend {
   const base = options.url.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? fetch;
+  // Not the global fetch: it refuses port 5060, the server's default.
+  const doFetch = options.fetch ?? nodeFetch;
   const headers = (extra: Record<string, string> = {}) => ({
     ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
     ...extra,

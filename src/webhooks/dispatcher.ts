@@ -22,6 +22,8 @@ export interface DispatcherOptions {
   closeWaitMs?: number;
   /** `User-Agent` of every attempt. */
   userAgent?: string;
+  /** Called after each recorded attempt with its result (metrics): delivered, pending (will retry), failed (gave up). */
+  onAttempt?: (outcome: 'delivered' | 'pending' | 'failed') => void;
 }
 
 /** Delivers the outbox in the background. */
@@ -78,6 +80,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     if (!outcome.ok && abandon.signal.aborted) return;
     const state = nextState(message, outcome, retryDelaysMs, Date.now());
     store.update(message.id, state);
+    options.onAttempt?.(state.status);
     const log = { webhook_id: message.id, task_id: message.task_id, event_type: message.event_type, target: originOf(message.url), attempts: state.attempts };
     if (state.status === 'delivered') logger.info(log, 'webhook delivered');
     else if (state.status === 'pending') logger.warn({ ...log, error: state.last_error, retry_in_ms: state.next_attempt_at - Date.now() }, 'webhook attempt failed; will retry');

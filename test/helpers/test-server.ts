@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApp, type App } from '../../src/http/app.js';
 import { createHttpServer } from '../../src/http/server.js';
+import { securityFromConfig } from '../../src/http/middleware/security.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services, type ServicesOptions } from '../../src/services.js';
 
@@ -44,7 +45,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
   const logs = new LogSink();
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const services = createServices(config, logger, options);
-  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse });
+  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
   const server = createHttpServer(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

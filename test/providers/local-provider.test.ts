@@ -33,7 +33,9 @@ describe('local provider (no key, no network)', () => {
     expect(record.provider).toBe('local');
     const report: string = record.result.final_synthesis;
     expect(report).toMatch(/Last-Event-ID/);
-    expect(report).toMatch(/## Sources\n\n\[1\] api\.md — .+ \(lines \d+-\d+\)/);
+    // Cited from docs/: which file ranks first depends on what docs/ holds, so any of its files may.
+    expect(report).toMatch(/## Sources\n\n\[1\] [\w-]+\.md — .+ \(lines \d+-\d+\)/);
+    expect(report).toMatch(/\] api\.md — /);
     // Every quoted bullet carries a citation that exists in the source list.
     const bullets = report.split('\n').filter((l) => l.startsWith('- '));
     expect(bullets.length).toBeGreaterThan(2);

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import {
   AppError,
   InternalError,
@@ -33,20 +33,40 @@ function fromBodyParser(error: BodyParserError): AppError | undefined {
   return undefined;
 }
 
+/** Express's router fails to decode a path parameter with a bad percent-escape (`/tasks/%zz`): a 400, not a 500. */
+function fromRouter(error: unknown): AppError | undefined {
+  if (!(error instanceof URIError) || (error as URIError & { status?: number }).status !== 400) return undefined;
+  return new ValidationError(`the URL path is not valid percent-encoding: ${error.message}`, [{ path: 'path', message: 'invalid percent-encoding' }]);
+}
+
 /** 404 for every route nobody answered. */
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`no route for ${req.method} ${req.path}`));
 };
 
+/** Options for `createErrorHandler`. */
+export interface ErrorHandlerOptions {
+  /** Called with every error that becomes a 500 (error tracking), after it is logged. */
+  onUnhandled?: (error: unknown, req: Request, requestId: string | undefined) => void;
+}
+
 /** The one error handler: SPEC error shape; unknown errors are a generic 500, logged in full. */
-export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
-  const known = error instanceof AppError ? error : fromBodyParser(error as BodyParserError);
-  const appError = known ?? new InternalError();
-  if (!known) req.log?.error({ err: error }, 'unhandled error');
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  const requestId = res.getHeader('X-Request-Id') as string | undefined;
-  res.status(appError.status).json(appError.toBody(requestId));
-};
+export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const known = error instanceof AppError ? error : (fromBodyParser(error as BodyParserError) ?? fromRouter(error));
+    const appError = known ?? new InternalError();
+    const requestId = res.getHeader('X-Request-Id') as string | undefined;
+    if (!known) {
+      req.log?.error({ err: error }, 'unhandled error');
+      options.onUnhandled?.(error, req, requestId);
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(appError.status).json(appError.toBody(requestId));
+  };
+}
+
+/** The error handler without error tracking. */
+export const errorHandler: ErrorRequestHandler = createErrorHandler();

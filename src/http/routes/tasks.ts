@@ -7,7 +7,8 @@ import type { SwarmOrchestrator } from '../../orchestrator/swarm-orchestrator.js
 import { TASK_STATUSES } from '../../orchestrator/task.js';
 import { presentTask, type UrlBuilder } from '../../tools/orchestration-tools.js';
 
-const listQuery = z.strictObject({
+/** The query of `GET /tasks` (also the OpenAPI document's). */
+export const listQuery = z.strictObject({
   status: z.enum(TASK_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().regex(/^\d{1,15}$/, 'not a cursor from this server').optional(),

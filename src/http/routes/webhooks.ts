@@ -6,7 +6,8 @@ import type { WebhookService } from '../../webhooks/webhook-service.js';
 
 const taskId = z.string().trim().min(1).max(200).describe('The task_id returned when the task was started');
 
-const registerBody = z.strictObject({
+/** Body of `POST /webhook/register` (also the OpenAPI document's). */
+export const registerBody = z.strictObject({
   task_id: taskId,
   webhook_url: z.url({ protocol: /^https?$/ }).max(2000),
   events: z
@@ -17,7 +18,7 @@ const registerBody = z.strictObject({
     .describe('Default: workflow_complete, workflow_error, workflow_cancelled'),
 });
 
-const unregisterBody = z.strictObject({ task_id: taskId });
+export const unregisterBody = z.strictObject({ task_id: taskId });
 
 /** `POST /webhook/register` and `POST /webhook/unregister`. */
 export function webhooksRouter(webhooks: WebhookService): Router {

@@ -1,0 +1,204 @@
+// The live view of one task: header, progress, agent cards, report, timeline. It follows the task's
+// event stream with EventSource; on open (or reload) it replays from the start and rebuilds state.
+/* global clearTimeout, URL, location, EventSource, setTimeout, requestAnimationFrame, document, CSS */ // browser globals (the lint config knows Node's only)
+import { ApiError, apiKey, cancelTask, getTask, streamUrlFor } from './api.js';
+import { $, el, money, notice, short, time } from './dom.js';
+import { FetchEventStream } from './fetch-stream.js';
+import { renderMarkdown } from './markdown.js';
+import { applyEvent, createTaskState, isFinished, progressOf } from './task-state.js';
+
+let current; // { id, state, es, stopped }
+
+export function stopTask() {
+  if (!current) return;
+  current.stopped = true;
+  current.es?.close();
+  clearTimeout(current.retry);
+  current = undefined;
+}
+
+export async function showTask(id) {
+  stopTask();
+  const view = { id, state: createTaskState(), es: undefined, stopped: false, drawn: 0, frame: 0 };
+  current = view;
+  for (const sel of ['#agents', '#timeline', '#citations', '#report-body']) $(sel).replaceChildren();
+  $('#report').hidden = true;
+  $('#task-error').hidden = true;
+  $('#task-status').textContent = '';
+  delete $('#task-status').dataset.status;
+  $('#task-id').textContent = id;
+  $('#task-title').textContent = id;
+  let record;
+  try {
+    record = await getTask(id);
+  } catch (error) {
+    notice(error instanceof ApiError && error.status === 404 ? `No task ${id} on this server.` : `Cannot load ${id}: ${error.message}`);
+    return;
+  }
+  if (view.stopped) return;
+  view.state = createTaskState(record);
+  drawHeader(view);
+  draw(view);
+  openStream(view, streamUrlFor(id, record));
+}
+
+function openStream(view, url) {
+  // EventSource cannot send headers: with a key and no stream token in the URL, read with fetch.
+  const key = apiKey();
+  const tokened = new URL(url, location.href).searchParams.has('token');
+  const es = key && !tokened ? new FetchEventStream(url, { Authorization: `Bearer ${key}` }) : new EventSource(url);
+  view.es = es;
+  $('#stat-stream').textContent = 'connecting…';
+  es.onopen = () => ($('#stat-stream').textContent = 'live');
+  es.onmessage = (message) => {
+    const event = JSON.parse(message.data);
+    if (!applyEvent(view.state, event)) return;
+    if (event.event_type === 'stream_closed') {
+      es.close();
+      void finish(view);
+    }
+    schedule(view);
+  };
+  es.onerror = () => {
+    if (view.stopped || view.state.closed) return;
+    // The browser reconnects by itself (sending Last-Event-ID) unless the server refused the stream
+    // (e.g. an expired token): then fetch the record again for a fresh URL and resume after lastSeq.
+    $('#stat-stream').textContent = 'reconnecting…';
+    if (es.readyState !== 2) return; // EventSource.CLOSED: refused, not just dropped
+    view.retry = setTimeout(() => void reopen(view), 1000);
+  };
+}
+
+async function reopen(view) {
+  if (view.stopped) return;
+  try {
+    const record = await getTask(view.id);
+    // A remembered stream token may have expired: with a key, resume with the key instead.
+    const url = new URL(apiKey() ? `stream/${encodeURIComponent(view.id)}` : streamUrlFor(view.id, record), location.href);
+    url.searchParams.set('last_event_id', String(view.state.lastSeq));
+    openStream(view, url.href);
+  } catch {
+    view.retry = setTimeout(() => void reopen(view), 3000);
+  }
+}
+
+async function finish(view) {
+  $('#stat-stream').textContent = 'finished';
+  try {
+    const record = await getTask(view.id);
+    if (view.stopped) return;
+    view.state.record = record;
+    view.state.status = record.status;
+    view.state.usage = { ...view.state.usage, ...record.usage };
+    view.state.error = record.error;
+    if (record.result?.final_synthesis !== undefined) view.state.final = record.result.final_synthesis;
+    drawReport(view, record);
+    draw(view);
+  } catch (error) {
+    notice(`Cannot load the result: ${error.message}`);
+  }
+}
+
+function schedule(view) {
+  if (view.frame) return;
+  view.frame = requestAnimationFrame(() => {
+    view.frame = 0;
+    if (!view.stopped) draw(view);
+  });
+}
+
+function drawHeader(view) {
+  const r = view.state.record;
+  $('#task-title').textContent = r.title || r.input?.query || r.input?.task || r.task_id;
+  $('#task-pattern').textContent = r.pattern;
+  $('#task-model').textContent = [r.provider, r.model].filter(Boolean).join(' / ');
+  const cancel = $('#cancel-button');
+  cancel.onclick = async () => {
+    cancel.disabled = true;
+    try {
+      await cancelTask(view.id);
+    } catch (error) {
+      notice(`Cancel failed: ${error.message}`);
+    }
+    cancel.disabled = false;
+  };
+}
+
+function draw(view) {
+  const s = view.state;
+  const status = $('#task-status');
+  status.textContent = s.status;
+  status.dataset.status = s.status;
+  $('#cancel-button').hidden = isFinished(s);
+  const p = progressOf(s);
+  $('#progress-bar').style.width = `${Math.round(p.ratio * 100)}%`;
+  $('#stat-agents').textContent = `${p.done}/${p.total} agents`;
+  $('#stat-tokens').textContent = `${s.usage.input_tokens + s.usage.output_tokens} tokens (${s.usage.input_tokens} in, ${s.usage.output_tokens} out)`;
+  $('#stat-cost').textContent = money(s.usage.cost_usd);
+  if (s.error) {
+    $('#task-error').hidden = false;
+    $('#task-error').textContent = `${s.error.code}: ${s.error.message}`;
+  }
+  for (const agent of s.agents.values()) drawAgent(agent);
+  const timeline = $('#timeline');
+  for (const ev of s.timeline.slice(view.drawn)) timeline.append(timelineItem(ev));
+  view.drawn = s.timeline.length;
+}
+
+function drawAgent(a) {
+  let card = document.querySelector(`.agent[data-agent-id="${CSS.escape(a.id)}"]`);
+  if (!card) {
+    card = el('article', { class: 'agent', dataset: { agentId: a.id } },
+      el('header', {}, el('strong', { class: 'agent-id', text: a.id }), el('span', { class: 'role' }), el('span', { class: 'agent-status' })),
+      el('p', { class: 'subtask' }),
+      el('pre', { class: 'text' }),
+      el('ul', { class: 'tools' }),
+      el('p', { class: 'agent-error error' }));
+    $('#agents').append(card);
+  }
+  card.dataset.status = a.status;
+  card.querySelector('.role').textContent = [a.role, a.type].filter(Boolean).join(' · ');
+  card.querySelector('.agent-status').textContent = a.retries ? `${a.status} (retry ${a.retries})` : a.status;
+  card.querySelector('.subtask').textContent = a.subtask;
+  const pre = card.querySelector('.text');
+  if (pre.textContent !== a.text) {
+    pre.textContent = a.text;
+    pre.scrollTop = pre.scrollHeight;
+  }
+  const tools = card.querySelector('.tools');
+  if (tools.childElementCount !== a.tools.length || a.tools.some((t) => t.output !== undefined)) {
+    tools.replaceChildren(...a.tools.map((t) => el('li', { class: t.isError ? 'error' : '' },
+      el('code', { text: t.name }), ` ${short(t.input, 80)}`, t.output === undefined ? ' …' : ` → ${short(t.output, 120)}`)));
+  }
+  const err = card.querySelector('.agent-error');
+  err.textContent = a.error;
+  err.hidden = !a.error;
+}
+
+function timelineItem(ev) {
+  const d = ev.data ?? {};
+  const detail = d.error?.message ?? d.error ?? d.tool_name ?? d.level ?? d.role ?? d.status ?? '';
+  return el('li', { dataset: { type: ev.event_type } },
+    el('span', { class: 'seq', text: `#${ev.seq}` }), el('time', { text: time(ev.timestamp) }),
+    el('span', { class: 'type', text: ev.event_type }), ev.agent_id ? el('code', { text: ev.agent_id }) : '',
+    detail ? el('span', { class: 'muted', text: ` ${short(detail, 100)}` }) : '');
+}
+
+function drawReport(view, record) {
+  const final = view.state.final;
+  if (final === undefined || final === null || final === '') return;
+  $('#report').hidden = false;
+  renderMarkdown($('#report-body'), final);
+  const seen = new Set();
+  const results = [...(record.result?.agent_results ?? []), ...(record.result?.synthesis_results ?? [])];
+  const items = [];
+  for (const c of results.flatMap((r) => r.citations ?? [])) {
+    if (seen.has(c.source)) continue;
+    seen.add(c.source);
+    const href = /^https?:\/\//.test(c.url ?? c.source) ? (c.url ?? c.source) : undefined;
+    const label = c.title ? `${c.title} — ${c.source}` : c.source;
+    items.push(el('li', {}, href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer', text: label }) : el('span', { text: label }),
+      c.lines ? el('span', { class: 'muted', text: ` (lines ${c.lines})` }) : ''));
+  }
+  $('#citations').replaceChildren(...(items.length ? items : [el('li', { class: 'muted', text: 'none' })]));
+}
