@@ -6,7 +6,7 @@ const KEYWORDS: Array<[AgentType, RegExp]> = [
   ['news', /\b(news|latest|recent|today|breaking|announce\w*|headline|press|this (week|month|year)|20\d\d)\b/i],
   ['video', /\b(video|videos|youtube|watch|tutorial video|footage|clip|livestream)\b/i],
   ['image', /\b(image|images|photo|photos|picture|diagram|chart|illustration|visual)\b/i],
-  ['social', /\b(reddit|twitter|tweet|x\.com|social|forum|community|opinion|sentiment|discussion|mastodon)\b/i],
+  ['social', /\b(reddit|twitter|tweet|x\.com|social|forum|community|opinion|sentiment|discussion|masto\w*)\b/i],
   ['product', /\b(product|products|buy|price|pricing|review|reviews|compare|vs\.?|best|brand|shop|deal)\b/i],
   ['technical', /\b(api|code|library|framework|documentation|docs|spec|specification|implementation|github|protocol|architecture|benchmark|config\w*)\b/i],
   ['text', /\b(article|articles|blog|guide|overview|explain\w*|definition|history|background)\b/i],
