@@ -91,15 +91,26 @@ export function createCorpusIndex(options: CorpusOptions): CorpusIndex {
     },
     searchOptions: {
       boost: { heading: 2 },
-      // Typos are forgiven in longer words only, and only the last word is a prefix (as typed):
-      // fuzzy and prefix expansion of every short word would make each search scan most of the index.
-      fuzzy: (term) => (term.length >= 6 ? 1 : false),
-      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4,
+      // Expansion is for words the index does not know: a typo (one edit, words of 6+ letters) or
+      // a last word still being typed (a prefix of 4+ letters). Expanding known words too would make
+      // each search score most of a large index.
+      fuzzy: (term) => term.length >= 6 && !known(term) && 1,
+      prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4 && !known(term),
     },
   });
+  const known = (term: string) => documentFrequency(term) > 0;
   const idsByPath = new Map<string, number[]>();
   /** Document frequencies asked for since the index last changed. */
   const df = new Map<string, number>();
+  function documentFrequency(term: string): number {
+    let n = df.get(term);
+    if (n === undefined) {
+      n = STOPWORDS.has(term) ? 0 : mini.search(term, { fuzzy: false, prefix: false }).length;
+      if (df.size >= 50_000) df.clear(); // a cache, not a second index: bounded
+      df.set(term, n);
+    }
+    return n;
+  }
   let nextId = 1;
 
   const remove = (rel: string) => {
@@ -158,14 +169,7 @@ export function createCorpusIndex(options: CorpusOptions): CorpusIndex {
       const end = Math.min(lines.length, end_line ?? start_line + 199);
       return { path: relative, start_line, end_line: end, total_lines: lines.length, text: lines.slice(start_line - 1, end).join('\n') };
     },
-    documentFrequency(term) {
-      let n = df.get(term);
-      if (n === undefined) {
-        n = STOPWORDS.has(term) ? 0 : mini.search(term, { fuzzy: false, prefix: false, combineWith: 'AND' }).length;
-        df.set(term, n);
-      }
-      return n;
-    },
+    documentFrequency,
     stats: () => ({ root, documents: idsByPath.size, passages: mini.documentCount }),
     refresh,
     close: () => watcher?.close(),
