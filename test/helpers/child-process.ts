@@ -12,6 +12,8 @@ import { PROJECT_ROOT } from '../../src/config.js';
 export const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 export const MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
 export const CLI = path.join(PROJECT_ROOT, 'src', 'cli', 'main.ts');
+/** The built command (`npm run build`; test/global-setup.ts builds it before the suite). */
+export const BUILT_CLI = path.join(PROJECT_ROOT, 'dist', 'cli', 'main.js');
 
 export interface Child {
   proc: ChildProcessWithoutNullStreams;

@@ -5,7 +5,7 @@ import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { expect } from 'vitest';
-import { CLI, TSX, scratchDir } from '../helpers/child-process.js';
+import { BUILT_CLI, scratchDir } from '../helpers/child-process.js';
 
 /** The newest revision, which v2 clients are pinned to in the "modern" cases. */
 export const MODERN = '2026-07-28';
@@ -90,12 +90,12 @@ export const HTTP_CLIENTS = [
   [`v2 client (${MODERN})`, v2Http],
 ] as const;
 
-/** How the tests spawn `mcp-orchestrator mcp`: the real CLI, a scratch DATA_DIR, only the env given. */
+/** How the tests spawn `mcp-orchestrator mcp`: the built CLI, plain node, a scratch DATA_DIR, only the env given. */
 export function stdioParams(args: string[] = [], env: Record<string, string> = {}) {
   const dir = scratchDir();
   return {
     command: process.execPath,
-    args: ['--import', TSX, CLI, 'mcp', ...args],
+    args: [BUILT_CLI, 'mcp', ...args],
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: path.join(dir, 'data'), STORE: 'sqlite', ...env },
     stderr: 'pipe' as const,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ORCHESTRATION_TOOLS } from '../../src/tools/orchestration-tools.js';
-import { CLI, cleanupChildren, run, type Child } from '../helpers/child-process.js';
+import { BUILT_CLI, cleanupChildren, run, type Child } from '../helpers/child-process.js';
 import { waitFor } from '../helpers/test-server.js';
 import { useServers } from '../http/route-harness.js';
 import { errorCode, expectRising, stdioClient, unexpectedErrors, stdioParams, type Progress } from './clients.js';
@@ -21,10 +21,10 @@ function protocolLines(child: Child): Array<Record<string, any>> {
     });
 }
 
-// Each child loads the whole server through tsx: seconds of start-up on a small machine.
+// Each child is the built CLI (dist/, built by test/global-setup.ts): a second or so of start-up.
 describe('mcp-orchestrator mcp (stdio)', { timeout: 90_000 }, () => {
   it('writes nothing but JSON-RPC on stdout, logs on stderr, and exits 0 when stdin closes', async () => {
-    const child = run(CLI, ['mcp'], { LOG_LEVEL: 'debug' });
+    const child = run(BUILT_CLI, ['mcp'], { LOG_LEVEL: 'debug' });
     const send = (message: unknown) => child.proc.stdin.write(`${JSON.stringify(message)}\n`);
     send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
     await waitFor(() => protocolLines(child).find((m) => m.id === 1), 60_000);
@@ -95,7 +95,7 @@ describe('mcp-orchestrator mcp (stdio)', { timeout: 90_000 }, () => {
   });
 
   it(`refuses a --remote that is not a URL with exit code 2`, async () => {
-    const child = run(CLI, ['mcp', '--remote', 'not a url'], {});
+    const child = run(BUILT_CLI, ['mcp', '--remote', 'not a url'], {});
     expect(await child.exited).toEqual({ code: 2, signal: null });
     expect(child.stdout()).toBe('');
     expect(child.stderr()).toContain('--remote');
