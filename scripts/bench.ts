@@ -4,7 +4,7 @@
  *
  * Knobs (environment): BENCH_ROUNDS, BENCH_TASKS, BENCH_AGENTS, BENCH_SSE_CLIENTS,
  * BENCH_SSE_EVENTS, BENCH_SSE_EVERY_MS, BENCH_SSE_BURST, BENCH_CORPUS_DOCS, BENCH_ONLY (comma-separated
- * parts: overhead, sse, corpus, store). Exits 1 only when a correctness check
+ * parts: overhead, sse, health, corpus, store). Exits 1 only when a correctness check
  * fails (a task not completed, a client missing an event); missed speed targets are reported.
  */
 import os from 'node:os';
@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { measureOverhead, type OverheadRound } from './bench/overhead.js';
 import { median, ms, num, ratio, renderTable, type Row } from './bench/report.js';
 import { measureCorpus } from './bench/corpus-bench.js';
+import { measureHealth } from './bench/health-bench.js';
 import { measureSse, type SseOptions, type SseRun } from './bench/sse.js';
 import { measureStore } from './bench/store-bench.js';
 import { startBareServer, startOurServer } from './bench/sse-servers.js';
@@ -35,7 +36,7 @@ const SSE: SseOptions = {
 // The baseline runs as many bare calls at once as the orchestrator allows model calls by default.
 const CONCURRENCY = loadConfig({}).limits.maxConcurrentAgents;
 const CORPUS_DOCS = option('BENCH_CORPUS_DOCS', 10_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'overhead,sse,corpus,store').split(',').map((p) => p.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'overhead,sse,health,corpus,store').split(',').map((p) => p.trim()));
 
 async function overheadRounds(): Promise<OverheadRound[]> {
   await measureOverhead({ tasks: 10, agentsPerTask: AGENTS, baselineConcurrency: CONCURRENCY }); // warm-up, not reported
@@ -102,6 +103,10 @@ async function main(): Promise<void> {
     }
     rows.push(...sseRows(ours, bare));
     broken = [ours, bare].some((r) => r.clients.complete !== r.clients.connected || r.clients.errors.length > 0);
+  }
+  if (ONLY.has('health')) {
+    console.log('\nHealth: autocannon, 10 connections, 5 s per run, ours and a bare Express 5 app alternating (two runs each).');
+    rows.push(...(await measureHealth(5)));
   }
   if (ONLY.has('corpus')) {
     console.log(`\nCorpus: ${num(CORPUS_DOCS)} generated Markdown documents of ~5 KB (Zipf-distributed words), 1,000 queries of 2–4 words.`);
