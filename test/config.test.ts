@@ -1,18 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, PROJECT_ROOT } from '../src/config.js';
-
-/** The problems `loadConfig` reports for `env`, or a failure when it accepts it. */
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toBe((error as ConfigError).problems.join('\n'));
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
+import { loadConfig, PROJECT_ROOT } from '../src/config.js';
+import { configProblems } from './helpers/config-problems.js';
 
 describe('loadConfig defaults', () => {
   it('listens on 127.0.0.1:5060 with the documented limits', () => {
@@ -102,14 +91,14 @@ describe('bad values', () => {
     ['OPENAI_BASE_URL', 'ftp://example.org'],
     ['TRUST_PROXY', 'maybe'],
   ])('%s=%s is one problem naming the variable and the value', (name, value) => {
-    const lines = problems({ [name]: value });
+    const lines = configProblems({ [name]: value });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^${name}: `));
     expect(lines[0]).toContain(JSON.stringify(value));
   });
 
   it('lists every problem, one line each: PORT=abc and MAX_CONCURRENT_AGENTS=0 give two lines', () => {
-    const lines = problems({ PORT: 'abc', MAX_CONCURRENT_AGENTS: '0' });
+    const lines = configProblems({ PORT: 'abc', MAX_CONCURRENT_AGENTS: '0' });
     expect(lines).toHaveLength(2);
     expect(lines.find((l) => l.startsWith('PORT: '))).toBeDefined();
     expect(lines.find((l) => l.startsWith('MAX_CONCURRENT_AGENTS: '))).toBeDefined();
@@ -117,7 +106,7 @@ describe('bad values', () => {
   });
 
   it('reports three problems in three lines, leaving the good values alone', () => {
-    const lines = problems({ PORT: '99999', LOG_LEVEL: 'chatty', MAX_ACTIVE_TASKS: '0', HOST: '0.0.0.0', API_KEYS: 'k1', MAX_CONCURRENT_AGENTS: '8' });
+    const lines = configProblems({ PORT: '99999', LOG_LEVEL: 'chatty', MAX_ACTIVE_TASKS: '0', HOST: '0.0.0.0', API_KEYS: 'k1', MAX_CONCURRENT_AGENTS: '8' });
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MAX_ACTIVE_TASKS', 'PORT']);
   });
 });

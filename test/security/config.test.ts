@@ -1,29 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, isLoopbackHost, loadConfig } from '../../src/config.js';
+import { isLoopbackHost, loadConfig } from '../../src/config.js';
 import { CLI, cleanupChildren, run } from '../helpers/child-process.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 afterEach(cleanupChildren);
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
-
 describe('listening beyond loopback without API keys', () => {
   it.each(['0.0.0.0', '::', '192.168.1.10', 'example.org'])('HOST=%s with no keys is refused, in one line naming API_KEYS', (host) => {
-    const lines = problemsOf({ HOST: host });
+    const lines = configProblems({ HOST: host });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^API_KEYS: .*ALLOW_UNAUTHENTICATED=true/);
     expect(lines[0]).not.toContain('\n');
   });
 
   it('is listed together with the other problems', () => {
-    const lines = problemsOf({ HOST: '0.0.0.0', PORT: 'abc' });
+    const lines = configProblems({ HOST: '0.0.0.0', PORT: 'abc' });
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['API_KEYS', 'PORT']);
   });
 
@@ -93,13 +84,13 @@ describe('security settings', () => {
     ['RATE_LIMIT_PER_MIN', '-1'],
     ['STREAM_TOKEN_TTL_S', '0'],
   ])('%s=%s is one problem naming the variable', (name, value) => {
-    const lines = problemsOf({ [name]: value });
+    const lines = configProblems({ [name]: value });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^${name}: `));
   });
 
   it('never echoes API_KEYS in a problem line', () => {
-    const lines = problemsOf({ API_KEYS: 'sekrit-key', PORT: 'abc', HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'maybe' });
+    const lines = configProblems({ API_KEYS: 'sekrit-key', PORT: 'abc', HOST: '0.0.0.0', ALLOW_UNAUTHENTICATED: 'maybe' });
     expect(lines.join('\n')).not.toContain('sekrit-key');
   });
 });

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
+import { loadConfig } from '../../src/config.js';
+import { configProblems } from '../helpers/config-problems.js';
 
 describe('webhook settings', () => {
   it('defaults: no secret (generated later), private targets refused, retries over about an hour, 10 s timeout', () => {
@@ -42,7 +33,7 @@ describe('webhook settings', () => {
     ['WEBHOOK_ALLOW_PRIVATE', 'sometimes'],
     ['WEBHOOK_TIMEOUT_MS', 'fast'],
   ])('%s=%s is one problem naming the variable and the value', (name, value) => {
-    const lines = problems({ [name]: value });
+    const lines = configProblems({ [name]: value });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^${name}: `));
     expect(lines[0]).toContain(JSON.stringify(value));
@@ -51,7 +42,7 @@ describe('webhook settings', () => {
   it.each(['secret', 'whsec_', 'whsec_c2hvcnQ=', 'whsec_not base64 at all!!', 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'])(
     'refuses WEBHOOK_SECRET=%s without echoing it',
     (value) => {
-      const lines = problems({ WEBHOOK_SECRET: value });
+      const lines = configProblems({ WEBHOOK_SECRET: value });
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^WEBHOOK_SECRET: must be whsec_/);
       expect(lines[0]).toContain('(got a value that is not shown)');
