@@ -219,10 +219,12 @@ export class SwarmOrchestrator {
       this.failAtStart(record, error instanceof Error ? error.message : String(error));
       return;
     }
-    const done = runTask(record, model, controller, this.deps).finally(() => {
-      this.running.delete(record.task_id);
-      this.pump();
-    });
+    const done = runTask(record, model, controller, this.deps)
+      .catch((error: unknown) => this.options.logger.error({ err: error, task_id: record.task_id }, 'task crashed'))
+      .finally(() => {
+        this.running.delete(record.task_id);
+        this.pump();
+      });
     this.running.set(record.task_id, { record, controller, done });
   }
 }

@@ -83,8 +83,13 @@ export async function runTask(
     clearTimeout(timer);
     record.completed_at = new Date().toISOString();
     record.progress.phase = 'done';
-    save();
-    emit('stream_closed', { status: record.status });
+    // A store that fails here must not turn into an unhandled rejection that takes the process down.
+    try {
+      save();
+      emit('stream_closed', { status: record.status });
+    } catch (error) {
+      logger.error({ err: error }, 'task crashed');
+    }
     logger.info({ status: record.status, usage: record.usage, error: record.error }, 'task finished');
   }
 }

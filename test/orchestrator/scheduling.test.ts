@@ -187,3 +187,24 @@ describe('swarm pattern', () => {
     expect(record.result?.synthesis_results.map((s) => s.agent_id)).toEqual(['synthesizer']);
   });
 });
+
+describe('a store that fails at the end of a task', () => {
+  it('is logged as a crash, not an unhandled rejection, and the server goes on', async () => {
+    const { createMemoryStore } = await import('../../src/store/memory-store.js');
+    const store = createMemoryStore();
+    const save = store.tasks.save.bind(store.tasks);
+    store.tasks.save = (task) => {
+      if (task.progress.phase === 'done' && task.task_id.startsWith('search_') && task.status !== 'cancelled') throw new Error('disk full');
+      save(task);
+    };
+    const fake = createFakeModel();
+    server = await startTestServer({ env: { DEFAULT_PROVIDER: 'openai' }, providers: { openai: fake.factory }, store });
+    const { task_id } = server.services.orchestrator.submit('swarm', search({ num_agents: 1 }));
+    await waitFor(() => server!.logs.lines.some((l) => l.msg === 'task crashed' && l.task_id === task_id));
+    await waitFor(() => server!.services.orchestrator.activeCount === 0);
+    // The slot was freed: the next task runs.
+    const next = server.services.orchestrator.submit('cascade', research({ num_agents: 1 }));
+    await waitFor(finished(server, next.task_id));
+    expect(server.services.orchestrator.get(next.task_id).status).toBe('completed');
+  });
+});
