@@ -28,7 +28,7 @@ function configOrExit(): Config {
 export async function serve(): Promise<Server> {
   const config = configOrExit();
   const logger = createLogger({ level: config.logLevel });
-  const services = createServices(config, logger);
+  const services = await createServices(config, logger);
   // Crashes are logged (and sent to Sentry with SENTRY_DSN) before the process exits 1.
   installProcessHandlers(logger, services.errors);
   const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });

@@ -63,23 +63,23 @@ function createStore(config: Config): Store {
 }
 
 /** Index `CORPUS_DIR`; a folder that cannot be read stops the start with a clear message. */
-function openCorpus(config: Config, logger: Logger, watch = true): CorpusIndex {
+async function openCorpus(config: Config, logger: Logger, watch = true): Promise<CorpusIndex> {
   try {
-    return createCorpusIndex({ dir: config.corpusDir, logger, watch });
+    return await createCorpusIndex({ dir: config.corpusDir, logger, watch });
   } catch (error) {
     throw new Error(`CORPUS_DIR: cannot index ${config.corpusDir}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /** Build the domain from config. Transports are added on top by the caller. */
-export function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Services {
+export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Promise<Services> {
   const store = options.store ?? createStore(config);
   const events = createEventLog(store.events);
   const version = readVersion();
   const errors = createErrorReporter({ ...config.sentry, version, logger });
   const metrics = createMetrics({ token: config.metricsToken });
   const stopEventMetrics = observeEvents(events, metrics);
-  const corpus = openCorpus(config, logger, options.watchCorpus);
+  const corpus = await openCorpus(config, logger, options.watchCorpus);
   const models = createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers });
   const calculate = createCalculateTool();
   const registry = createToolRegistry([

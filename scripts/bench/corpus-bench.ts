@@ -90,7 +90,7 @@ export async function measureCorpus(options: CorpusBenchOptions): Promise<Row[]>
     global.gc?.();
     const heapBefore = process.memoryUsage().heapUsed;
     t = performance.now();
-    const corpus = createCorpusIndex({ dir, watch: false, maxFileBytes: 10 * 1024 * 1024 });
+    const corpus = await createCorpusIndex({ dir, watch: false, maxFileBytes: 10 * 1024 * 1024 });
     const indexMs = performance.now() - t;
     global.gc?.();
     const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1024 / 1024;

@@ -26,7 +26,7 @@ async function load(url: string, seconds: number): Promise<number> {
 
 export async function measureHealth(seconds: number): Promise<Row[]> {
   // Keys on and limits at their defaults: /health is exempt from both, as in production.
-  const bench = createBenchServices({}, { API_KEYS: 'bench-key', RATE_LIMIT_PER_MIN: '300' });
+  const bench = await createBenchServices({}, { API_KEYS: 'bench-key', RATE_LIMIT_PER_MIN: '300' });
   const { services } = bench;
   const { config } = services;
   const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });

@@ -104,7 +104,7 @@ export async function measureOverhead(options: OverheadOptions): Promise<Overhea
   const agentRuns = inputs(options).reduce((n, { pattern, input }) => n + PATTERNS[pattern].plannedCalls(input), 0);
   const bare = () => timed(() => runBaseline(agentRuns, options.baselineConcurrency));
   const first = options.baselineFirst ? await bare() : undefined;
-  const bench = createBenchServices();
+  const bench = await createBenchServices();
   let ours: Awaited<ReturnType<typeof timed<string[]>>>;
   try {
     ours = await timed(() => runOrchestrated(bench.services, options));

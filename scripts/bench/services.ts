@@ -17,12 +17,12 @@ export interface BenchServices {
  * Services for a bench run: memory store, a temp data dir, default limits, and a pino logger at
  * `info` whose lines are formatted (a real cost) but thrown away.
  */
-export function createBenchServices(model: ZeroModelOptions = {}, env: Record<string, string> = {}): BenchServices {
+export async function createBenchServices(model: ZeroModelOptions = {}, env: Record<string, string> = {}): Promise<BenchServices> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-bench-'));
   const config = loadConfig({ STORE: 'memory', DATA_DIR: dataDir, LOG_LEVEL: 'info', SHUTDOWN_GRACE_MS: '0', ...env });
   const sink = new Writable({ write: (_chunk, _enc, done) => done() });
   const logger = createLogger({ level: config.logLevel, destination: sink });
-  const services = createServices(config, logger, { providers: { local: createZeroModel(model) } });
+  const services = await createServices(config, logger, { providers: { local: createZeroModel(model) } });
   return {
     services,
     async close() {

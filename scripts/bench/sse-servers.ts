@@ -40,7 +40,7 @@ function closeServer(server: http.Server): Promise<void> {
  * with `services.events.append`.
  */
 export async function startOurServer(): Promise<SseTarget> {
-  const bench = createBenchServices({ hang: true });
+  const bench = await createBenchServices({ hang: true });
   const { services } = bench;
   const { config } = services;
   const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse });

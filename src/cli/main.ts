@@ -41,7 +41,10 @@ function mcp(args: string[]): void {
     process.stderr.write(`mcp-orchestrator mcp: --remote must be a URL (got ${JSON.stringify(remote)})\n`);
     process.exit(2);
   }
-  runMcpStdio({ env, remote: remote || undefined, apiKey: values['api-key'] ?? (env.MCP_ORCHESTRATOR_API_KEY || undefined) });
+  runMcpStdio({ env, remote: remote || undefined, apiKey: values['api-key'] ?? (env.MCP_ORCHESTRATOR_API_KEY || undefined) }).catch((error: unknown) => {
+    process.stderr.write(`mcp-orchestrator mcp: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
 }
 
 const [command = 'help', ...rest] = process.argv.slice(2);

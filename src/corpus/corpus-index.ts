@@ -77,7 +77,7 @@ function listFiles(rootReal: string, logger?: Logger): string[] {
   return out.sort();
 }
 
-export function createCorpusIndex(options: CorpusOptions): CorpusIndex {
+export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusIndex> {
   const root = fs.realpathSync(options.dir);
   const maxBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
   const mini = new MiniSearch<Doc>({

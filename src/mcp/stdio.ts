@@ -36,12 +36,12 @@ function stdioUrls(base = ''): UrlBuilder {
   };
 }
 
-function openBackend(config: Config, logger: Logger, options: StdioOptions): { backend: McpBackend; close: () => Promise<void> } {
+async function openBackend(config: Config, logger: Logger, options: StdioOptions): Promise<{ backend: McpBackend; close: () => Promise<void> }> {
   if (options.remote) {
     logger.info({ remote: options.remote }, 'MCP stdio forwards to a running server');
     return { backend: createRemoteBackend({ url: options.remote, apiKey: options.apiKey }), close: async () => {} };
   }
-  const services = createServices(config, logger);
+  const services = await createServices(config, logger);
   logger.info({ store: services.store.kind, data_dir: config.dataDir }, 'MCP stdio runs tasks in this process');
   return { backend: createLocalBackend(services, stdioUrls(config.publicBaseUrl)), close: () => services.close() };
 }
@@ -52,10 +52,10 @@ function openBackend(config: Config, logger: Logger, options: StdioOptions): { b
  * the era from the client's first message). When stdin closes or a signal comes, running tasks get
  * `SHUTDOWN_GRACE_MS` to finish (then end `interrupted`), and the process exits 0.
  */
-export function runMcpStdio(options: StdioOptions): void {
+export async function runMcpStdio(options: StdioOptions): Promise<void> {
   const config = configOrExit(options.env);
   const logger = createLogger({ level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }) });
-  const { backend, close } = openBackend(config, logger, options);
+  const { backend, close } = await openBackend(config, logger, options);
   const version = readVersion();
   const handle = serveStdio(() => createMcpServer({ backend, version, logger }), {
     onerror: (error) => logger.warn({ err: error }, 'MCP stdio error'),

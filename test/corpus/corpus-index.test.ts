@@ -25,19 +25,19 @@ afterEach(() => {
   fs.rmSync(path.dirname(dir), { recursive: true, force: true });
 });
 
-const open = (watch = false) => (corpus = createCorpusIndex({ dir, watch }));
+const open = async (watch = false) => (corpus = await createCorpusIndex({ dir, watch }));
 
 describe('corpus index', () => {
-  it('indexes Markdown, text and HTML under the folder, and nothing else', () => {
-    const stats = open().stats();
+  it('indexes Markdown, text and HTML under the folder, and nothing else', async () => {
+    const stats = (await open()).stats();
     expect(stats.documents).toBe(3);
     expect(corpus!.search('json files are not part of the corpus', { limit: 50 }).map((h) => h.path)).not.toContain('ignored.json');
     expect(corpus!.documentFrequency('json')).toBe(0);
     expect(corpus!.documentFrequency('secretscript')).toBe(0);
   });
 
-  it('ranks the passage that answers first, with a citation whose lines hold the text', () => {
-    const [top, ...rest] = open().search('how often should I water tomatoes');
+  it('ranks the passage that answers first, with a citation whose lines hold the text', async () => {
+    const [top, ...rest] = (await open()).search('how often should I water tomatoes');
     expect(top).toMatchObject({ path: 'gardening.md', heading: 'Gardening notes › Tomatoes' });
     expect(top!.score).toBeGreaterThan(rest[0]?.score ?? 0);
     const [from, to] = top!.lines.split('-').map(Number);
@@ -46,28 +46,28 @@ describe('corpus index', () => {
     expect(top!.snippet).toMatch(/water/i);
   });
 
-  it('matches fuzzily and by prefix', () => {
-    open();
+  it('matches fuzzily and by prefix', async () => {
+    await open();
     expect(corpus!.search('compsting')[0]?.heading).toBe('Gardening notes › Composting');
     expect(corpus!.search('binocul')[0]?.path).toBe('notes/astronomy.html');
   });
 
-  it('cuts HTML at its headings and cites them', () => {
-    const hit = open().search('light pollution milky way')[0]!;
+  it('cuts HTML at its headings and cites them', async () => {
+    const hit = (await open()).search('light pollution milky way')[0]!;
     expect(hit).toMatchObject({ path: 'notes/astronomy.html', heading: 'Astronomy for beginners › Dark skies' });
     expect(hit.text).not.toContain('<p>');
   });
 
-  it('restricts a search to a file or folder', () => {
-    open();
+  it('restricts a search to a file or folder', async () => {
+    await open();
     expect(corpus!.search('check', { path: 'notes' }).every((h) => h.path.startsWith('notes/'))).toBe(true);
     expect(corpus!.search('tomatoes', { path: 'notes/bicycles.txt' })).toEqual([]);
   });
 
-  it('refuses paths that leave the corpus, before reading anything', () => {
+  it('refuses paths that leave the corpus, before reading anything', async () => {
     fs.symlinkSync(path.join(outside, 'secret.md'), path.join(dir, 'link.md'));
     fs.symlinkSync(outside, path.join(dir, 'linked-dir'));
-    open();
+    await open();
     // The links are not indexed: the secret never reaches a search result.
     expect(corpus!.search('hunter2')).toEqual([]);
     for (const bad of ['../outside/secret.md', '../../etc/passwd', '/etc/passwd', 'notes/../../outside/secret.md', 'link.md', 'linked-dir/secret.md', 'a\0b']) {
@@ -79,7 +79,7 @@ describe('corpus index', () => {
   });
 
   it('keeps the index current when files change', async () => {
-    open(true);
+    await open(true);
     fs.writeFileSync(path.join(dir, 'notes', 'bread.md'), '# Bread\n\nSourdough needs a lively starter and a long, cool rise.\n');
     await waitFor(() => corpus!.search('sourdough starter')[0]?.path === 'notes/bread.md', 5000, 50);
     fs.writeFileSync(path.join(dir, 'gardening.md'), '# Gardening\n\nOnly potatoes now.\n');
@@ -92,7 +92,7 @@ describe('corpus index', () => {
 });
 
 describe('splitMarkdown', () => {
-  it('keeps heading trails, ignores # inside code fences, and numbers lines from 1', () => {
+  it('keeps heading trails, ignores # inside code fences, and numbers lines from 1', async () => {
     const passages = splitMarkdown('g.md', fs.readFileSync(path.join(FIXTURE, 'gardening.md'), 'utf8'));
     expect(passages.map((p) => p.heading)).toEqual(['Gardening notes', 'Gardening notes › Tomatoes', 'Gardening notes › Composting']);
     expect(passages[0]!.startLine).toBe(1);

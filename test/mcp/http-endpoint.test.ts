@@ -169,7 +169,7 @@ describe('/mcp: session limit', () => {
 
   it('drops the least recently used idle session when full', async () => {
     const config = testConfig();
-    services = createServices(config, createLogger({ level: 'silent', destination: new LogSink() }));
+    services = await createServices(config, createLogger({ level: 'silent', destination: new LogSink() }));
     const mcp: McpHttpOptions = { maxSessions: 1 };
     const app = createApp({ ...services, dataDir: config.dataDir, sse: config.sse, mcp });
     const first = (await post(app, initialize())).headers['mcp-session-id'] as string;

@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn();
 });
 
-function open(dataDir: string, model = createFakeModel()): Services {
+async function open(dataDir: string, model = createFakeModel()): Promise<Services> {
   const config = loadConfig({
     STORE: 'sqlite',
     DATA_DIR: dataDir,
@@ -27,7 +27,7 @@ function open(dataDir: string, model = createFakeModel()): Services {
     WEBHOOK_RETRY_DELAYS: '1,1,1',
     WEBHOOK_TIMEOUT_MS: '2000',
   });
-  const services = createServices(config, createLogger({ level: 'info', destination: new LogSink() }), {
+  const services = await createServices(config, createLogger({ level: 'info', destination: new LogSink() }), {
     providers: { openai: model.factory },
     watchCorpus: false,
   });
@@ -57,7 +57,7 @@ describe('webhook delivery across a restart (STORE=sqlite)', () => {
     const receiver: Receiver = await startReceiver(secret, () => ({ status: failing ? 500 : 200 }));
     cleanup.push(() => receiver.close());
 
-    const first = open(dataDir);
+    const first = await open(dataDir);
     const secretBefore = secret();
     const taskId = await startSearch(first, `${receiver.url}/hook`);
     await waitFor(() => first.orchestrator.get(taskId).completed_at);
@@ -68,7 +68,7 @@ describe('webhook delivery across a restart (STORE=sqlite)', () => {
     expect(receiver.requests).toHaveLength(1);
 
     failing = false;
-    const second = open(dataDir);
+    const second = await open(dataDir);
     expect(second.store.webhooks.get(message!.id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP 500' });
     await waitFor(() => second.store.webhooks.get(message!.id)?.status === 'delivered');
     expect(second.store.webhooks.get(message!.id)).toMatchObject({ attempts: 2, last_error: null });
@@ -87,12 +87,12 @@ describe('webhook delivery across a restart (STORE=sqlite)', () => {
     const receiver = await startReceiver(secret, () => ({ status: 200 }));
     cleanup.push(() => receiver.close());
 
-    const first = open(dataDir, createFakeModel({ respond: () => ({ hang: true }) }));
+    const first = await open(dataDir, createFakeModel({ respond: () => ({ hang: true }) }));
     const taskId = await startSearch(first, `${receiver.url}/hook`);
     await waitFor(() => first.orchestrator.get(taskId).status === 'running');
     await first.close();
 
-    const second = open(dataDir);
+    const second = await open(dataDir);
     await waitFor(() => receiver.answered >= 1);
     // At least once: an attempt abandoned by the shutdown may have reached the receiver too, with the same id.
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
