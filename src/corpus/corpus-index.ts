@@ -1,16 +1,29 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import MiniSearch from 'minisearch';
 import type { Logger } from '../logger.js';
-import { CORPUS_EXTENSIONS, splitDocument, type Passage } from './passages.js';
-import { isInside, resolveInCorpus } from './safe-path.js';
-import { STOPWORDS, bestSnippet, tokenize } from './text.js';
+import type { Standing } from '../orchestrator/task.js';
+import { parseBlocks } from './blocks.js';
+import { isCorpusPath, listDocuments, readDocument } from './documents.js';
+import { passagesOf, type Passage, type PassageKind } from './passages.js';
+import { resolveInCorpus } from './safe-path.js';
+import { STOPWORDS, bestSnippet, stem, tokenize } from './text.js';
+import { vintageOf } from './vintage.js';
 
-/** One ranked search result, with its citation. */
+/** One ranked search result, with its citation and the document's vintage. */
 export interface SearchHit {
   path: string;
+  /** The document's title: its first heading, else its file name. */
+  title: string;
   heading: string;
   lines: string;
+  kind: PassageKind;
+  /** The document's date (ISO) and standing; see docs/corpus.md. */
+  date: string;
+  /** Where the date comes from: the document's own words, its file name, or its mtime. */
+  date_from: 'text' | 'name' | 'mtime';
+  standing: Standing;
   score: number;
   snippet: string;
   text: string;
@@ -22,17 +35,28 @@ export interface SearchOptions {
   path?: string;
 }
 
+/** What `read` returns: lines of the document's text, as the corpus reads it. */
+export interface DocumentLines {
+  path: string;
+  start_line: number;
+  end_line: number;
+  total_lines: number;
+  date: string;
+  standing: Standing;
+  text: string;
+}
+
 /** Full-text search over the documents of one folder, kept current as files change. */
 export interface CorpusIndex {
   readonly root: string;
   search(query: string, options?: SearchOptions): SearchHit[];
-  /** Lines of one document; the path is checked to stay inside the corpus. */
-  read(relative: string, range?: { start_line?: number; end_line?: number }): { path: string; start_line: number; end_line: number; total_lines: number; text: string };
-  /** In how many passages a (lower-case) term occurs: the corpus vocabulary. */
+  /** Lines of one document; the path is checked by the index's own rules before anything is read. */
+  read(relative: string, range?: { start_line?: number; end_line?: number }): Promise<DocumentLines>;
+  /** In how many passages a term occurs (stemmed like the index): the corpus vocabulary. */
   documentFrequency(term: string): number;
   stats(): { root: string; documents: number; passages: number };
   /** Re-read one file (or drop it when it is gone). */
-  refresh(relative: string): void;
+  refresh(relative: string): Promise<void>;
   close(): void;
 }
 
@@ -41,56 +65,34 @@ export interface CorpusOptions {
   logger?: Logger;
   /** Watch the folder and re-index changed files (default true). */
   watch?: boolean;
-  /** Files larger than this are skipped (default 5 MB). */
+  /** Files larger than this are skipped (default 20 MB). */
   maxFileBytes?: number;
+}
+
+interface DocInfo {
+  title: string;
+  date: string;
+  dateFrom: 'text' | 'name' | 'mtime';
+  standing: Standing;
+  ids: number[];
 }
 
 type Doc = Passage & { id: number };
 
-/** Corpus-relative paths of every readable file, never leaving the root (symlinks included). */
-function listFiles(rootReal: string, logger?: Logger): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const full = path.join(dir, entry.name);
-      let real = full;
-      if (entry.isSymbolicLink()) {
-        try {
-          real = fs.realpathSync(full);
-        } catch {
-          continue;
-        }
-        if (!isInside(rootReal, real)) {
-          logger?.warn({ path: path.relative(rootReal, full) }, 'corpus: skipping a symbolic link that leads outside');
-          continue;
-        }
-      }
-      const stat = fs.statSync(real);
-      if (stat.isDirectory() && !entry.isSymbolicLink()) walk(full);
-      else if (stat.isFile() && CORPUS_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) {
-        out.push(path.relative(rootReal, full).split(path.sep).join('/'));
-      }
-    }
-  };
-  walk(rootReal);
-  return out.sort();
-}
-
-export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusIndex> {
-  const root = fs.realpathSync(options.dir);
-  const maxBytes = options.maxFileBytes ?? 5 * 1024 * 1024;
-  const mini = new MiniSearch<Doc>({
-    fields: ['heading', 'text'],
-    storeFields: ['path', 'heading', 'startLine', 'endLine', 'text'],
+function createMiniSearch(known: (term: string) => boolean) {
+  return new MiniSearch<Doc>({
+    // The folders and name of a file say what it is about (`finance/fy2025-annual-report.pdf`).
+    fields: ['heading', 'text', 'where'],
+    extractField: (doc, field) => (field === 'where' ? doc.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' ') : String((doc as unknown as Record<string, unknown>)[field] ?? '')),
+    storeFields: ['path', 'heading', 'startLine', 'endLine', 'kind', 'text'],
     tokenize,
     // Stopwords match nearly every passage: leaving them out keeps posting lists short.
     processTerm: (term) => {
       const lower = term.toLowerCase();
-      return STOPWORDS.has(lower) ? null : lower;
+      return STOPWORDS.has(lower) ? null : stem(lower);
     },
     searchOptions: {
-      boost: { heading: 2 },
+      boost: { heading: 2, where: 0.5 },
       // Expansion is for words the index does not know: a typo (one edit, words of 6+ letters) or
       // a last word still being typed (a prefix of 4+ letters). Expanding known words too would make
       // each search score most of a large index.
@@ -98,54 +100,77 @@ export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusI
       prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4 && !known(term),
     },
   });
+}
+
+const titleOf = (rel: string, text: string) =>
+  /^#{1,2}\s+(.+?)\s*#*$/m.exec(text)?.[1]?.trim() ?? path.basename(rel).replace(/\.[^.]+$/, '').replace(/[-_]+/g, ' ');
+
+export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusIndex> {
+  const root = fs.realpathSync(options.dir);
+  const maxBytes = options.maxFileBytes ?? 20 * 1024 * 1024;
   const known = (term: string) => documentFrequency(term) > 0;
-  const idsByPath = new Map<string, number[]>();
+  const mini = createMiniSearch(known);
+  const docs = new Map<string, DocInfo>();
   /** Document frequencies asked for since the index last changed. */
   const df = new Map<string, number>();
   function documentFrequency(term: string): number {
-    let n = df.get(term);
+    const key = stem(term.toLowerCase());
+    let n = df.get(key);
     if (n === undefined) {
-      n = STOPWORDS.has(term) ? 0 : mini.search(term, { fuzzy: false, prefix: false }).length;
+      n = STOPWORDS.has(key) ? 0 : mini.search(key, { fuzzy: false, prefix: false }).length;
       if (df.size >= 50_000) df.clear(); // a cache, not a second index: bounded
-      df.set(term, n);
+      df.set(key, n);
     }
     return n;
   }
   let nextId = 1;
 
   const remove = (rel: string) => {
-    const ids = idsByPath.get(rel);
-    if (!ids) return;
-    mini.discardAll(ids);
-    idsByPath.delete(rel);
+    const doc = docs.get(rel);
+    if (!doc) return;
+    mini.discardAll(doc.ids);
+    docs.delete(rel);
     df.clear();
   };
-  const add = (rel: string) => {
-    const full = path.join(root, rel);
-    const stat = fs.statSync(full);
-    if (stat.size > maxBytes) {
-      options.logger?.warn({ path: rel, bytes: stat.size }, 'corpus: skipping a file over the size limit');
-      return;
-    }
-    const docs = splitDocument(rel, path.extname(rel).toLowerCase(), fs.readFileSync(full, 'utf8')).map((p) => ({ ...p, id: nextId++ }));
-    mini.addAll(docs);
-    df.clear();
-    idsByPath.set(rel, docs.map((d) => d.id));
-  };
-  const refresh = (rel: string) => {
+  const add = async (rel: string) => {
+    const { text, mtime } = await readDocument(root, rel, maxBytes);
+    const passages = passagesOf(rel, parseBlocks(text)).map((p) => ({ ...p, id: nextId++ }));
+    const vintage = vintageOf(rel, text, mtime);
     remove(rel);
+    // Large documents go in slices, so a big PDF never holds the event loop for long.
+    for (let i = 0; i < passages.length; i += 200) {
+      mini.addAll(passages.slice(i, i + 200));
+      if (i + 200 < passages.length) await yieldToLoop();
+    }
+    docs.set(rel, { title: titleOf(rel, text), date: vintage.date, dateFrom: vintage.dateFrom, standing: vintage.standing, ids: passages.map((p) => p.id) });
+    df.clear();
+  };
+  const tryAdd = async (rel: string) => {
     try {
-      const real = resolveInCorpus(root, rel);
-      if (fs.statSync(real).isFile() && CORPUS_EXTENSIONS.has(path.extname(rel).toLowerCase())) add(rel);
-    } catch {
-      // Gone, or no longer inside the corpus: it stays removed.
+      await add(rel);
+    } catch (error) {
+      options.logger?.warn({ path: rel, err: error }, `corpus: skipping ${rel}: ${(error as Error).message}`);
     }
   };
+  // One refresh at a time: a burst of editor writes must not interleave two reads of one file.
+  let queue = Promise.resolve();
+  const refresh = (rel: string) => {
+    if (!isCorpusPath(rel)) return queue;
+    queue = queue.then(async () => {
+      remove(rel);
+      if (fs.existsSync(path.join(root, rel))) await tryAdd(rel).catch(() => undefined);
+    });
+    return queue;
+  };
 
-  for (const rel of listFiles(root, options.logger)) add(rel);
-  options.logger?.info({ root, documents: idsByPath.size, passages: mini.documentCount }, 'corpus indexed');
+  const files = await listDocuments(root, (rel, why) => options.logger?.warn({ path: rel }, `corpus: skipping ${why}`));
+  for (const rel of files) {
+    await tryAdd(rel);
+    await yieldToLoop();
+  }
+  options.logger?.info({ root, documents: docs.size, passages: mini.documentCount }, 'corpus indexed');
 
-  const watcher = options.watch === false ? undefined : watch(root, refresh, options.logger);
+  const watcher = options.watch === false ? undefined : watch(root, (rel) => void refresh(rel), options.logger);
 
   return {
     root,
@@ -154,23 +179,32 @@ export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusI
       const hits = mini.search(query, {
         filter: prefix ? (r) => r.path === prefix || String(r.path).startsWith(`${prefix}/`) : undefined,
       });
-      return hits.slice(0, limit).map((h) => ({
-        path: h.path as string,
-        heading: h.heading as string,
-        lines: `${h.startLine}-${h.endLine}`,
-        score: Math.round(h.score * 1000) / 1000,
-        snippet: bestSnippet(h.text as string, h.terms),
-        text: h.text as string,
-      }));
+      return hits.slice(0, limit).map((h) => {
+        const doc = docs.get(h.path as string);
+        return {
+          path: h.path as string,
+          title: doc?.title ?? (h.path as string),
+          heading: h.heading as string,
+          lines: `${h.startLine}-${h.endLine}`,
+          kind: h.kind as PassageKind,
+          date: doc?.date ?? '',
+          date_from: doc?.dateFrom ?? 'mtime',
+          standing: doc?.standing ?? 'current',
+          score: Math.round(h.score * 1000) / 1000,
+          snippet: bestSnippet(h.text as string, h.terms),
+          text: h.text as string,
+        };
+      });
     },
-    read(relative, { start_line = 1, end_line } = {}) {
-      const real = resolveInCorpus(root, relative);
-      const lines = fs.readFileSync(real, 'utf8').split(/\r?\n/);
+    async read(relative, { start_line = 1, end_line } = {}) {
+      const { text, mtime } = await readDocument(root, relative, maxBytes);
+      const lines = text.split(/\r?\n/);
       const end = Math.min(lines.length, end_line ?? start_line + 199);
-      return { path: relative, start_line, end_line: end, total_lines: lines.length, text: lines.slice(start_line - 1, end).join('\n') };
+      const doc = docs.get(relative) ?? { ...vintageOf(relative, text, mtime) };
+      return { path: relative, start_line, end_line: end, total_lines: lines.length, date: doc.date, standing: doc.standing, text: lines.slice(start_line - 1, end).join('\n') };
     },
     documentFrequency,
-    stats: () => ({ root, documents: idsByPath.size, passages: mini.documentCount }),
+    stats: () => ({ root, documents: docs.size, passages: mini.documentCount }),
     refresh,
     close: () => watcher?.close(),
   };

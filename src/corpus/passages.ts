@@ -1,109 +1,108 @@
-import { convert } from 'html-to-text';
+import type { Block } from './blocks.js';
+
+/**
+ * What a passage holds: running prose; a list or code block quoted whole (with the sentence that
+ * introduces it); or one table row, its cells named by the column headers.
+ */
+export type PassageKind = 'prose' | 'list' | 'code' | 'row';
 
 /** A searchable piece of a document, with what a citation needs. */
 export interface Passage {
   /** File path relative to the corpus root, with `/` separators. */
   path: string;
-  /** Headings from the top down to this passage's section (`API › Event stream`). */
+  /** Headings from the top down to this passage's section (`Funding › Rounds`). */
   heading: string;
-  /** 1-based, inclusive line range in the file. */
+  /** 1-based, inclusive line range in the document's text. */
   startLine: number;
   endLine: number;
+  kind: PassageKind;
   text: string;
 }
 
-/** File types the corpus reads. */
-export const CORPUS_EXTENSIONS = new Set(['.md', '.markdown', '.txt', '.text', '.html', '.htm']);
+/** File types the corpus reads, and nothing else. */
+export const CORPUS_EXTENSIONS: ReadonlySet<string> = new Set(['.md', '.txt', '.html', '.pdf', '.docx']);
 
-/** The longest passage; longer sections are cut at paragraph breaks. */
-const MAX_PASSAGE_CHARS = 1500;
+/** Prose passages grow to about this size, always ending at a paragraph. */
+const PROSE_CHARS = 1200;
 
-interface Section {
-  heading: string;
-  startLine: number;
-  lines: string[];
+function renderList(block: Extract<Block, { kind: 'list' }>): string {
+  return block.items.map((item, i) => `${block.ordered ? `${i + 1}.` : '-'} ${item}`).join('\n');
 }
 
-/** Cut a section into passages at blank lines, each at most ~MAX_PASSAGE_CHARS. */
-function cutSection(path: string, section: Section, clean: (text: string) => string = (t) => t): Passage[] {
-  const out: Passage[] = [];
-  let start = 0;
-  let size = 0;
-  const emit = (end: number) => {
-    const text = clean(section.lines.slice(start, end).join('\n')).trim();
-    if (text) out.push({ path, heading: section.heading, startLine: section.startLine + start, endLine: section.startLine + end - 1, text });
-    start = end;
-    size = 0;
-  };
-  section.lines.forEach((line, i) => {
-    size += line.length + 1;
-    if (size >= MAX_PASSAGE_CHARS && line.trim() === '') emit(i + 1);
-  });
-  emit(section.lines.length);
-  return out;
+/** `Round: Series B; Date: Mar 2023; Amount: $40M` — a row as a sentence that keeps its column names. */
+export function rowText(header: string[], cells: string[]): string {
+  const named = cells.map((cell, i) => (header[i] && header[i] !== cell ? `${header[i]}: ${cell}` : cell)).filter((c) => c.trim());
+  return `${named.join('; ')}.`;
 }
 
-/** Markdown: one section per heading (fenced code is not a heading), then cut by size. */
-export function splitMarkdown(path: string, content: string): Passage[] {
-  const lines = content.split(/\r?\n/);
-  const trail: string[] = [];
-  const sections: Section[] = [{ heading: '', startLine: 1, lines: [] }];
-  let inFence = false;
-  lines.forEach((line, i) => {
-    if (/^\s*(```|~~~)/.test(line)) inFence = !inFence;
-    const match = !inFence && /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line);
-    if (match) {
-      trail.length = match[1]!.length - 1;
-      trail[match[1]!.length - 1] = match[2]!;
-      sections.push({ heading: trail.filter(Boolean).join(' › '), startLine: i + 1, lines: [line] });
-    } else {
-      sections.at(-1)!.lines.push(line);
+class PassageBuilder {
+  readonly out: Passage[] = [];
+  private trail: string[] = [];
+  private prose: Array<Extract<Block, { kind: 'paragraph' | 'quote' }>> = [];
+
+  constructor(private readonly path: string) {}
+
+  private get heading(): string {
+    return this.trail.filter(Boolean).join(' › ');
+  }
+
+  private push(kind: PassageKind, text: string, startLine: number, endLine: number): void {
+    if (text.trim()) this.out.push({ path: this.path, heading: this.heading, startLine, endLine, kind, text: text.trim() });
+  }
+
+  flushProse(): void {
+    if (this.prose.length === 0) return;
+    const first = this.prose[0]!;
+    const last = this.prose.at(-1)!;
+    this.push('prose', this.prose.map((p) => p.text).join('\n\n'), first.startLine, last.endLine);
+    this.prose = [];
+  }
+
+  heading_(block: Extract<Block, { kind: 'heading' }>): void {
+    this.flushProse();
+    this.trail.length = block.level - 1;
+    this.trail[block.level - 1] = block.text;
+  }
+
+  paragraph(block: Extract<Block, { kind: 'paragraph' | 'quote' }>): void {
+    const size = this.prose.reduce((n, p) => n + p.text.length, 0);
+    if (size > 0 && size + block.text.length > PROSE_CHARS) this.flushProse();
+    this.prose.push(block);
+  }
+
+  /** A list or code block, with the paragraph that introduces it ("To back up the fleet:"). */
+  quoted(kind: 'list' | 'code', text: string, startLine: number, endLine: number): void {
+    const intro = this.prose.at(-1);
+    const introduces = intro && /[:：]\s*$/.test(intro.text);
+    if (introduces) this.prose.pop();
+    this.flushProse();
+    const prev = this.out.at(-1);
+    // A list and the code block right under it are one how-to.
+    if (!introduces && prev && prev.kind !== 'prose' && prev.kind !== 'row' && prev.endLine >= startLine - 2 && prev.heading === this.heading) {
+      prev.text += `\n\n${text}`;
+      prev.endLine = endLine;
+      prev.kind = 'list';
+      return;
     }
-  });
-  return sections.flatMap((s) => cutSection(path, s));
+    this.push(kind, introduces ? `${intro.text}\n\n${text}` : text, introduces ? intro.startLine : startLine, endLine);
+  }
+
+  table(block: Extract<Block, { kind: 'table' }>): void {
+    this.flushProse();
+    for (const row of block.rows) this.push('row', rowText(block.header, row.cells), row.line, row.line);
+  }
 }
 
-/** Plain text: paragraphs, cut by size; no headings. */
-export function splitPlainText(path: string, content: string): Passage[] {
-  return cutSection(path, { heading: '', startLine: 1, lines: content.split(/\r?\n/) });
-}
-
-const htmlToText = (html: string) =>
-  convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'table', format: 'dataTable' },
-    ],
-  });
-
-/** HTML: sections at `<h1>`–`<h6>` in the source (so line ranges point into the file), text via html-to-text. */
-export function splitHtml(path: string, content: string): Passage[] {
-  const body = content.replace(/<(script|style|head)[\s\S]*?<\/\1>/gi, (m) => m.replace(/[^\n]/g, ' '));
-  const lines = body.split(/\r?\n/);
-  const trail: string[] = [];
-  const sections: Section[] = [{ heading: '', startLine: 1, lines: [] }];
-  lines.forEach((line, i) => {
-    const match = /<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/i.exec(line);
-    if (match) {
-      const level = Number(match[1]);
-      trail.length = level - 1;
-      trail[level - 1] = htmlToText(match[2]!).trim();
-      sections.push({ heading: trail.filter(Boolean).join(' › '), startLine: i + 1, lines: [line] });
-    } else {
-      sections.at(-1)!.lines.push(line);
-    }
-  });
-  return sections.flatMap((s) => cutSection(path, s, htmlToText));
-}
-
-/** Passages of a file by its extension. */
-export function splitDocument(path: string, ext: string, content: string): Passage[] {
-  if (ext === '.md' || ext === '.markdown') return splitMarkdown(path, content);
-  if (ext === '.html' || ext === '.htm') return splitHtml(path, content);
-  return splitPlainText(path, content);
+/** Passages of a document's blocks: prose by paragraphs, lists and code whole, tables by row. */
+export function passagesOf(path: string, blocks: Block[]): Passage[] {
+  const b = new PassageBuilder(path);
+  for (const block of blocks) {
+    if (block.kind === 'heading') b.heading_(block);
+    else if (block.kind === 'list') b.quoted('list', renderList(block), block.startLine, block.endLine);
+    else if (block.kind === 'code') b.quoted('code', `\`\`\`${block.lang}\n${block.text}\n\`\`\``, block.startLine, block.endLine);
+    else if (block.kind === 'table') b.table(block);
+    else b.paragraph(block);
+  }
+  b.flushProse();
+  return b.out;
 }

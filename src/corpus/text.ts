@@ -1,8 +1,19 @@
 /** Small text tools shared by the search index and the offline `local` model. */
 
+/**
+ * Phrasal verbs written as one word when they are nouns ("back up" / "backup", "roll back" /
+ * "rollback"): both forms become the one word, so a question meets either spelling.
+ */
+const PHRASAL = /\b(back|roll|set|log|sign|shut|start|clean|look|fail|work|check|hand|break|lock|pick|drop|push|pop|sign|tear|turn|log)[\s-]+(up|in|out|down|back|off|over|around)\b/gi;
+
 /** Words: letters and digits, in any script; everything else separates. */
 export function tokenize(text: string): string[] {
-  return text.split(/[^\p{L}\p{N}_]+/u).filter(Boolean);
+  return text
+    .replace(PHRASAL, '$1$2')
+    // "Series B", "Plan A", "Gate C": a name and its letter are one word (the letter alone is nothing).
+    .replace(/\b(\p{Lu}\p{Ll}+)\s+(\p{Lu})\b(?!\p{Ll}|[.'’]\p{L})/gu, '$1$2')
+    .split(/[^\p{L}\p{N}_]+/u)
+    .filter(Boolean);
 }
 
 export const STOPWORDS = new Set(
@@ -17,9 +28,42 @@ export const STOPWORDS = new Set(
   ).split(' '),
 );
 
+/**
+ * A light English stemmer: plural and verb endings off (`policies` → `policy`, `backed` → `back`),
+ * then at most six letters, so a question's words meet the documents' forms of them. Short words
+ * and words with digits are left alone.
+ */
+export function stem(word: string): string {
+  const base = suffixOff(word);
+  // Word families share their first six letters (financial, finance; investor, investment;
+  // delivery, delivered): the key keeps them together.
+  return base.length > 6 && !/\d/.test(base) ? base.slice(0, 6) : base;
+}
+
+function suffixOff(word: string): string {
+  if (word.length < 4 || /\d/.test(word)) return word;
+  if (/ies$/.test(word) && word.length > 4) return `${word.slice(0, -3)}y`;
+  if (/(?:ss|us|is)$/.test(word)) return word;
+  if (/(?:sses|shes|ches|xes|zes)$/.test(word)) return word.slice(0, -2);
+  if (/s$/.test(word)) return word.slice(0, -1);
+  if (/ing$/.test(word) && word.length > 6) return undo(word.slice(0, -3));
+  if (/ed$/.test(word) && word.length > 5) return undo(word.slice(0, -2));
+  return word;
+}
+
+/** `stopp` → `stop`, `runn` → `run` (a doubled final consonant after -ing/-ed). */
+function undo(base: string): string {
+  return /([b-df-hj-np-tv-z])\1$/.test(base) && !/(?:ll|ss|ff|zz)$/.test(base) ? base.slice(0, -1) : base;
+}
+
 /** Lower-case content words of a text (no stopwords, no single characters). */
 export function contentWords(text: string): string[] {
   return tokenize(text.toLowerCase()).filter((w) => w.length > 1 && !STOPWORDS.has(w));
+}
+
+/** Stemmed content words: what the index and the scoring compare. */
+export function terms(text: string): string[] {
+  return contentWords(text).map(stem);
 }
 
 /** Split prose into sentences; list items and headings count as sentences of their own. */

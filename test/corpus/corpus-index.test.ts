@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCorpusIndex, type CorpusIndex } from '../../src/corpus/corpus-index.js';
-import { splitMarkdown } from '../../src/corpus/passages.js';
+import { parseBlocks } from '../../src/corpus/blocks.js';
+import { passagesOf } from '../../src/corpus/passages.js';
 import { waitFor } from '../helpers/test-server.js';
 
 const FIXTURE = path.resolve('test/fixtures/corpus');
@@ -71,11 +73,35 @@ describe('corpus index', () => {
     // The links are not indexed: the secret never reaches a search result.
     expect(corpus!.search('hunter2')).toEqual([]);
     for (const bad of ['../outside/secret.md', '../../etc/passwd', '/etc/passwd', 'notes/../../outside/secret.md', 'link.md', 'linked-dir/secret.md', 'a\0b']) {
-      expect(() => corpus!.read(bad), bad).toThrow(expect.objectContaining({ code: 'validation_error', status: 400 }));
+      await expect(corpus!.read(bad), bad).rejects.toMatchObject({ code: 'validation_error', status: 400 });
     }
     expect(() => corpus!.search('x', { path: '../outside' })).toThrow(expect.objectContaining({ code: 'validation_error' }));
-    expect(() => corpus!.read('missing.md')).toThrow(expect.objectContaining({ code: 'not_found' }));
-    expect(corpus!.read('notes/bicycles.txt', { start_line: 3, end_line: 3 }).text).toContain('tyre pressure');
+    await expect(corpus!.read('missing.md')).rejects.toMatchObject({ code: 'not_found' });
+    expect((await corpus!.read('notes/bicycles.txt', { start_line: 3, end_line: 3 })).text).toContain('tyre pressure');
+  });
+
+  it('reads by the index\'s own rules: no dotfiles, keys or other extensions; a folder is a 400', async () => {
+    fs.writeFileSync(path.join(dir, '.env'), 'OPENAI_API_KEY=sk-secret\n');
+    fs.mkdirSync(path.join(dir, '.git'));
+    fs.writeFileSync(path.join(dir, '.git', 'config'), '[remote "origin"]\n');
+    fs.writeFileSync(path.join(dir, 'id_rsa'), '-----BEGIN OPENSSH PRIVATE KEY-----\n');
+    fs.writeFileSync(path.join(dir, '.hidden.md'), '# Hidden\n\nThe vault code is 4711.\n');
+    fs.mkdirSync(path.join(dir, 'folder.md'));
+    await open();
+    expect(corpus!.search('4711')).toEqual([]);
+    expect(corpus!.search('origin')).toEqual([]);
+    for (const bad of ['.env', '.git/config', 'id_rsa', '.hidden.md', 'ignored.json', 'notes/.', 'folder.md']) {
+      await expect(corpus!.read(bad), bad).rejects.toMatchObject({ status: 400 });
+    }
+    await expect(corpus!.read('folder.md')).rejects.toThrow(/folder/);
+  });
+
+  it('refuses a FIFO named *.md at once instead of waiting for a writer', async () => {
+    execFileSync('mkfifo', [path.join(dir, 'pipe.md')]);
+    await open();
+    const started = Date.now();
+    await expect(corpus!.read('pipe.md')).rejects.toMatchObject({ status: 400 });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('keeps the index current when files change', async () => {
@@ -91,11 +117,31 @@ describe('corpus index', () => {
   });
 });
 
-describe('splitMarkdown', () => {
-  it('keeps heading trails, ignores # inside code fences, and numbers lines from 1', async () => {
-    const passages = splitMarkdown('g.md', fs.readFileSync(path.join(FIXTURE, 'gardening.md'), 'utf8'));
-    expect(passages.map((p) => p.heading)).toEqual(['Gardening notes', 'Gardening notes › Tomatoes', 'Gardening notes › Composting']);
-    expect(passages[0]!.startLine).toBe(1);
-    expect(passages[2]!.text).toContain('# not a heading');
+describe('passages', () => {
+  it('keep heading trails, ignore # inside code fences, and number lines from 1', () => {
+    const passages = passagesOf('g.md', parseBlocks(fs.readFileSync(path.join(FIXTURE, 'gardening.md'), 'utf8')));
+    expect([...new Set(passages.map((p) => p.heading))]).toEqual(['Gardening notes', 'Gardening notes › Tomatoes', 'Gardening notes › Composting']);
+    // Line numbers are the file's: each passage's first words stand on its first line.
+    const lines = fs.readFileSync(path.join(FIXTURE, 'gardening.md'), 'utf8').split('\n');
+    for (const p of passages) expect(lines[p.startLine - 1]).toContain(p.text.split('\n')[0]!.split(/\s+/).slice(0, 2).join(' '));
+    expect(passages.some((p) => p.kind === 'code' && p.text.includes('# not a heading'))).toBe(true);
+  });
+
+  it('make each table row a passage that keeps its column names and its own line', () => {
+    const md = '# Funding\n\n| Round | Date | Amount | Lead investor |\n|---|---|---|---|\n| Series A | Jan 2021 | $12M | Alder Partners |\n| Series B | Mar 2023 | $40M | Northwind Capital |\n';
+    const rows = passagesOf('f.md', parseBlocks(md)).filter((p) => p.kind === 'row');
+    expect(rows.map((r) => r.text)).toEqual([
+      'Round: Series A; Date: Jan 2021; Amount: $12M; Lead investor: Alder Partners.',
+      'Round: Series B; Date: Mar 2023; Amount: $40M; Lead investor: Northwind Capital.',
+    ]);
+    expect(rows.map((r) => [r.startLine, r.endLine])).toEqual([[5, 5], [6, 6]]);
+  });
+
+  it('keep a list or code block whole with the sentence that introduces it, and rejoin wrapped lines', () => {
+    const md = '# Ops\n\nBackups run nightly and are\nkept for thirty days.\n\nTo back up by hand:\n\n1. Stop the\n   service.\n2. Copy the file:\n\n   ```sh\n   cp a b\n   ```\n';
+    const passages = passagesOf('o.md', parseBlocks(md));
+    expect(passages[0]).toMatchObject({ kind: 'prose', text: 'Backups run nightly and are kept for thirty days.', startLine: 3, endLine: 4 });
+    expect(passages[1]).toMatchObject({ kind: 'list', startLine: 6, endLine: 14 });
+    expect(passages[1]!.text).toMatch(/^To back up by hand:\n\n1\. Stop the service\.\n2\. Copy the file:\n {2}```sh\n {2}cp a b/);
   });
 });
