@@ -1,4 +1,5 @@
 import { stepCountIs, streamText, type LanguageModel, type ToolSet } from 'ai';
+import type { SharedV3ProviderOptions } from '@ai-sdk/provider';
 import { describeError, isRetryable, retryDelayMs, sleep, type RetryPolicy } from './retry.js';
 
 /** A slot in a concurrency limiter (p-limit's `limit` function has this shape). */
@@ -14,6 +15,8 @@ export interface RunAgentOptions {
   model: LanguageModel;
   system: string;
   prompt: string;
+  /** Structured options for the model, by provider name (the orchestrator's brief rides here). */
+  providerOptions?: SharedV3ProviderOptions;
   /** Aborts the run at once (cancel, task timeout, budget). Its `reason` is rethrown. */
   signal: AbortSignal;
   /** The whole run, retries included, counted from when the first attempt gets its slots. */
@@ -78,6 +81,7 @@ async function streamAttempt(options: RunAgentOptions, signal: AbortSignal, usag
     model: options.model,
     system: options.system,
     prompt: options.prompt,
+    providerOptions: options.providerOptions,
     abortSignal: signal,
     maxRetries: 0,
     // Errors arrive as stream parts and are handled below; the SDK's default would print them.

@@ -41,8 +41,23 @@ export interface TaskRecord {
     agent_results?: Array<{ agent_id: string; citations?: Citation[] }>;
     synthesis_results?: Array<{ agent_id: string; citations?: Citation[] }>;
     failed_agents?: string[];
+    /** The task's sources, numbered as its report cites them. */
+    sources?: Source[];
   };
   error?: { code: string; message: string };
+}
+
+/** One of a task's sources, as the server numbers it. */
+export interface Source {
+  n: number;
+  kind: string;
+  title: string;
+  path?: string;
+  heading?: string;
+  lines?: string;
+  url?: string;
+  date?: string;
+  standing?: string;
 }
 
 export interface Citation {

@@ -1,30 +1,23 @@
-import type { Citation, TaskRecord } from './client.js';
+import type { Source, TaskRecord } from './client.js';
 
-/** The task's citations, each source once, from every agent and synthesis result. */
-export function citationsOf(record: TaskRecord): Citation[] {
-  const seen = new Set<string>();
-  const out: Citation[] = [];
-  const results = [...(record.result?.agent_results ?? []), ...(record.result?.synthesis_results ?? [])];
-  for (const c of results.flatMap((r) => r.citations ?? [])) {
-    if (seen.has(c.source)) continue;
-    seen.add(c.source);
-    out.push(c);
-  }
-  return out;
+/** `[3] reports/fy2025.pdf — Financials (lines 12-14) · 2026-03`, as the server lists a source. */
+function sourceLine(s: Source): string {
+  if (s.url) return `[${s.n}] ${s.title && s.title !== s.url ? `${s.title} — ` : ''}${s.url}`;
+  const vintage = [s.date, s.standing && s.standing !== 'current' ? s.standing : ''].filter(Boolean).join(', ');
+  return `[${s.n}] ${s.path ?? s.title}${s.heading ? ` — ${s.heading}` : ''}${s.lines ? ` (lines ${s.lines})` : ''}${vintage ? ` · ${vintage}` : ''}`;
 }
 
-/** The final report as Markdown: the synthesis, then a numbered list of citations. */
+/**
+ * The final report as Markdown. The server's report ends with the task's numbered sources; a
+ * record whose report lacks them (an older server) gets them from `result.sources`, with the same
+ * numbers the report cites.
+ */
 export function reportMarkdown(record: TaskRecord): string {
   const body = (record.result?.final_synthesis ?? '').trim();
-  const citations = citationsOf(record);
-  if (!citations.length) return body ? `${body}\n` : '';
-  const list = citations.map((c, i) => {
-    const link = c.url ?? (/^https?:\/\//.test(c.source) ? c.source : undefined);
-    const label = c.title ?? c.source;
-    const where = link ? `[${label}](${link})` : label;
-    return `${i + 1}. ${where}${c.title && !link ? ` — ${c.source}` : ''}${c.lines ? ` (lines ${c.lines})` : ''}`;
-  });
-  return `${body}\n\n## Citations\n\n${list.join('\n')}\n`;
+  const cited = new Set([...body.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
+  const sources = (record.result?.sources ?? []).filter((s) => cited.has(s.n));
+  if (!sources.length || /^## Sources\s*$/m.test(body)) return body ? `${body}\n` : '';
+  return `${body}\n\n## Sources\n\n${sources.map((s) => `- ${sourceLine(s)}`).join('\n')}\n`;
 }
 
 /** A short human summary of a task record (for `status`). */

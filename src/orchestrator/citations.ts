@@ -1,48 +1,117 @@
-import type { AgentResult, Citation } from './task.js';
+import { formatSource, type SourceLedger } from './source-ledger.js';
+import type { Citation, Source } from './task.js';
 
-const URL_PATTERN = /https?:\/\/[^\s<>()[\]"'`]+[^\s<>()[\]"'`.,;:!?]/g;
+const SOURCES_HEADING = /^\s*(?:#+\s*)?(?:\*\*)?(?:Sources|References)(?:\*\*)?:?(?:\*\*)?\s*$/i;
+/** `[3] api.md — HTTP API › The event stream (lines 120-135)`, as agents list their sources. */
+const SOURCE_LINE = /^\s*(?:[-*]\s*)?\[(\d+)\]:?\s+(.+?)(?:\s+—\s+(.+?))?(?:\s+\(lines? (\d+(?:-\d+)?)\))?(?:\s+·\s+.*)?\s*$/;
+/** A numbered citation in text: `[2]`, not a Markdown link `[2](…)` and not a footnote `[^2]`. */
+const MARKER = /\[(\d+)\](?!\()/g;
+const URL = /https?:\/\/[^\s<>()[\]"'`]+[^\s<>()[\]"'`.,;:!?]/;
 
-const SOURCES_HEADING = /^(?:#+\s*)?Sources:?\s*$/im;
-/** `[3] api.md — HTTP API › The event stream (lines 120-135)`, as the local model writes them. */
-const SOURCE_LINE = /^\s*\[(\d+)\]\s+(.+?)(?:\s+—\s+(.+?))?(?:\s+\(lines (\d+-\d+)\))?\s*$/;
-
-/** Entries of a numbered source list (after a `Sources` line) that are not URLs. */
-function listedSources(content: string): Citation[] {
-  const heading = SOURCES_HEADING.exec(content);
-  if (!heading) return [];
-  const out: Citation[] = [];
-  for (const line of content.slice(heading.index + heading[0].length).split('\n')) {
-    const m = SOURCE_LINE.exec(line);
-    if (!m || /^https?:\/\//.test(m[2]!)) continue;
-    out.push({ source: m[2]!, ...(m[3] ? { title: m[3] } : {}), ...(m[4] ? { lines: m[4] } : {}) });
+/** A text's body without its numbered source lists, and their entries by number. */
+export function splitSourceList(content: string): { body: string; listed: Map<number, Citation> } {
+  const listed = new Map<number, Citation>();
+  const body: string[] = [];
+  let inList = false;
+  for (const line of content.split('\n')) {
+    if (SOURCES_HEADING.test(line)) {
+      inList = true;
+      continue;
+    }
+    const m = inList ? SOURCE_LINE.exec(line) : null;
+    if (m) {
+      const url = URL.exec(m[2]!)?.[0] ?? (m[3] ? URL.exec(m[3])?.[0] : undefined);
+      listed.set(Number(m[1]), url ? { source: url, url } : { source: m[2]!, ...(m[3] ? { title: m[3] } : {}), ...(m[4] ? { lines: m[4] } : {}) });
+      continue;
+    }
+    if (inList && !line.trim()) continue;
+    inList = false;
+    body.push(line);
   }
-  return out;
+  return { body: body.join('\n').trimEnd(), listed };
 }
 
-/** Sources an answer cites: its numbered document sources and its URLs, in order, each once. */
-export function extractCitations(content: string): Citation[] {
-  const seen = new Set<string>();
-  const out: Citation[] = [];
-  const add = (c: Citation) => {
-    const key = `${c.source}#${c.lines ?? ''}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push(c);
-  };
-  listedSources(content).forEach(add);
-  for (const match of content.matchAll(URL_PATTERN)) add({ source: match[0], url: match[0] });
-  return out;
+/** Replace each `[k]` of `body` by `[n]` (or drop it when `map` gives nothing), merging repeats. */
+function renumber(body: string, map: (k: number) => number | undefined): string {
+  return body
+    .replace(MARKER, (_m, k: string) => {
+      const n = map(Number(k));
+      return n === undefined ? '' : `[${n}]`;
+    })
+    .replace(/(\[\d+\])(?:\s*\1)+/g, '$1')
+    .replace(/[ \t]+([.,;:!?])/g, '$1')
+    .replace(/[ \t]+$/gm, '');
 }
 
-/** Every distinct citation of several results, in order. */
-export function mergeCitations(results: AgentResult[]): Citation[] {
-  const seen = new Set<string>();
-  const out: Citation[] = [];
-  for (const citation of results.flatMap((r) => r.citations)) {
-    const key = `${citation.source}#${citation.lines ?? ''}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(citation);
-  }
-  return out;
+const INLINE_URL = /\[([^\]]*)\]\((https?:\/\/[^)\s]+)\)|https?:\/\/[^\s<>()[\]"'`]+[^\s<>()[\]"'`.,;:!?]/g;
+
+/** URLs written in the text itself: kept (and listed) when the task read them, removed otherwise. */
+function settleUrls(body: string, ledger: SourceLedger, used: Source[]): string {
+  return body.replace(INLINE_URL, (whole, text: string | undefined, linked: string | undefined) => {
+    const url = linked ?? whole;
+    if (ledger.mentions(url) && !ledger.wasRead(url)) return whole;
+    const source = ledger.cite({ source: url, url });
+    if (!source) return text ?? '';
+    used.push(source);
+    return `${whole} [${source.n}]`;
+  });
+}
+
+export interface SettledText {
+  content: string;
+  citations: Citation[];
+}
+
+const asCitation = (s: Source): Citation => ({
+  n: s.n,
+  source: s.url ?? s.path ?? s.title,
+  ...(s.heading ? { title: s.heading } : s.url && s.title !== s.url ? { title: s.title } : {}),
+  ...(s.url ? { url: s.url } : {}),
+  ...(s.lines ? { lines: s.lines } : {}),
+});
+
+function withList(body: string, sources: Source[], heading: string): SettledText {
+  const unique = [...new Map(sources.map((s) => [s.n, s])).values()].sort((a, b) => a.n - b.n);
+  // A Markdown list, so each source is a line of its own wherever the text is rendered.
+  const list = unique.length ? `\n\n${heading}\n\n${unique.map((u) => `- ${formatSource(u)}`).join('\n')}` : '';
+  const text = body.replace(/(\[\d+\])(?:\s*\1)+/g, '$1').trim();
+  return { content: `${text}${list}`, citations: unique.map(asCitation) };
+}
+
+/**
+ * A worker's answer in the task's numbering: each `[k]` of its own source list becomes the task's
+ * `[n]` for what it points at, and a citation that matches nothing the task read is removed (and
+ * counted by the ledger). Its source list is rewritten with the task's numbers.
+ */
+export function settleWorkerText(content: string, ledger: SourceLedger): SettledText {
+  const { body, listed } = splitSourceList(content);
+  const numbers = new Map<number, Source | undefined>();
+  for (const [k, c] of listed) numbers.set(k, ledger.cite(c));
+  const used: Source[] = [];
+  const text = renumber(body, (k) => {
+    if (!numbers.has(k)) {
+      ledger.refuse();
+      numbers.set(k, undefined);
+    }
+    const s = numbers.get(k);
+    if (s) used.push(s);
+    return s?.n;
+  });
+  return withList(settleUrls(text, ledger, used), used, 'Sources:');
+}
+
+/**
+ * A synthesizer's text: its `[n]` already are the task's numbers; one that no source has is
+ * removed and counted. Its own source list (if it wrote one) is replaced by the task's.
+ */
+export function settleSynthesisText(content: string, ledger: SourceLedger, heading = 'Sources:'): SettledText {
+  const { body } = splitSourceList(content);
+  const used: Source[] = [];
+  const text = renumber(body, (n) => {
+    const s = ledger.get(n);
+    if (s) used.push(s);
+    else ledger.refuse();
+    return s?.n;
+  });
+  return withList(settleUrls(text, ledger, used), used, heading);
 }

@@ -1,22 +1,21 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { mergeCitations } from './citations.js';
 import type { AgentResult, DocumentRef, TaskRecord } from './task.js';
 
-/** The Markdown report of a task: its final synthesis, sources and each agent's findings. */
+/**
+ * The Markdown report of a task: its final synthesis (which ends with the task's numbered sources),
+ * then each worker's findings, cited with the same numbers.
+ */
 export function renderMarkdownReport(record: TaskRecord, finalSynthesis: string, agents: AgentResult[]): string {
-  const sources = mergeCitations(agents);
   const lines = [
     `# ${record.title}`,
     '',
     `_${record.pattern} · ${record.provider}/${record.model} · task ${record.task_id} · ${new Date().toISOString()}_`,
     '',
-    finalSynthesis.trim(),
+    // A synthesizer that wrote the title anyway does not get it twice.
+    finalSynthesis.replace(/^#\s+.*\n+/, (h) => (h.slice(1).trim() === record.title.trim() ? '' : h)).trim(),
     '',
   ];
-  if (sources.length) {
-    lines.push('## Sources', '', ...sources.map((c, i) => `${i + 1}. ${c.url ? `<${c.url}>` : c.source}${c.lines ? ` (lines ${c.lines})` : ''}`), '');
-  }
   const workers = agents.filter((a) => a.role === 'worker');
   if (workers.length) {
     lines.push('## Agent findings', '');

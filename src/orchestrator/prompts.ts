@@ -1,18 +1,24 @@
+import { partsWithin, subQuestions } from './parts.js';
+
 /** Prompts for each agent role, and parsing of the planner's answer. */
 
 export const PLANNER_SYSTEM =
   'You are a research planner. Split the user\'s request into distinct, non-overlapping sub-questions ' +
-  'that together cover it. Answer with a JSON array of strings and nothing else.';
+  'that together cover it: one for each part the request enumerates, in the user\'s own terms; fewer ' +
+  'when the request is simple. Never add filler or near-duplicates. Answer with a JSON array of strings and nothing else.';
 
 export function plannerPrompt(task: string, count: number, kind: 'subtasks' | 'search angles'): string {
-  return `Request:\n${task}\n\nWrite exactly ${count} ${kind} as a JSON array of ${count} strings.`;
+  return `Request:\n${task}\n\nWrite at most ${count} ${kind} as a JSON array of strings.`;
 }
 
 export const WORKER_SYSTEM =
   'You are a research agent. Answer the sub-question thoroughly and factually in Markdown. ' +
   'When tools are offered, call search_documents to find passages in the local documents and calculate for ' +
-  'arithmetic. Cite sources inline as [n] with a numbered list after a "Sources:" line at the end ' +
-  '(URLs, or document path — heading (lines a-b)). Say plainly what you do not know.';
+  'arithmetic. Quote facts with their numbers, dates and names as the documents give them; prefer current ' +
+  'documents over drafts, archived or superseded ones (search results carry each passage\'s date and standing), ' +
+  'and label an older figure as history. Cite only what you read, inline as [n], with a numbered list after a ' +
+  '"Sources:" line at the end (URLs, or document path — heading (lines a-b)). When the sources do not answer, ' +
+  'say so in one plain sentence and quote nothing.';
 
 export function workerPrompt(task: string, subtask: string): string {
   return `Overall research goal:\n${task}\n\nYour sub-question:\n${subtask}`;
@@ -20,11 +26,14 @@ export function workerPrompt(task: string, subtask: string): string {
 
 export const DRUMMER_SYSTEM =
   'You are a mid-level synthesizer. Merge the findings below into one coherent section: keep every ' +
-  'distinct fact and its citations, remove repetition, note disagreements.';
+  'distinct fact and its [n] citation numbers exactly as they are, remove repetition, note disagreements. ' +
+  'Do not write a source list.';
 
 export const CAMINA_SYSTEM =
-  'You are the executive synthesizer. Write the final research report in Markdown: a title, a short ' +
-  'summary, then sections by theme, then a numbered list of sources. Keep the citations from the findings.';
+  'You are the executive synthesizer. Write the final research report in Markdown, without a title: for a ' +
+  'request with several parts, first the key figures, then one section per part; keep every [n] citation ' +
+  'number exactly as in the findings and cite nothing else. Say plainly where the findings do not answer. ' +
+  'Do not write a source list: the sources are appended for you.';
 
 export const SWARM_SYSTEMS: Record<string, string> = {
   general: 'You are a search agent. Find and summarise what is known about the query angle, with sources.',
@@ -40,7 +49,7 @@ export const SWARM_SYSTEMS: Record<string, string> = {
 
 export const SWARM_SYNTHESIS_SYSTEM =
   'You are a search synthesizer. Combine the findings below into one answer in Markdown, grouped by ' +
-  'source type. Remove duplicate findings and duplicate sources. Keep every citation.';
+  'source type. Remove duplicate findings. Keep every [n] citation number exactly as it is; do not write a source list.';
 
 export function findingsPrompt(task: string, findings: Array<{ label: string; content: string }>): string {
   const body = findings.map((f) => `### ${f.label}\n${f.content}`).join('\n\n');
@@ -70,8 +79,8 @@ function parseItems(content: string): string[] {
 }
 
 /**
- * Exactly `count` distinct sub-questions from the planner's answer (a JSON array, or a list).
- * Missing ones are filled with angles on the task itself, so the workers always have work.
+ * At most `count` distinct sub-questions from the planner's answer (a JSON array, or a list). An
+ * empty or unusable plan falls back to the request's own parts; nothing is padded with filler.
  */
 export function parsePlan(content: string, task: string, count: number): string[] {
   const seen = new Set<string>();
@@ -79,32 +88,15 @@ export function parsePlan(content: string, task: string, count: number): string[
   for (const raw of parseItems(content)) {
     const item = cleanItem(raw).slice(0, 1000);
     const key = item.toLowerCase();
-    if (item.length < 3 || seen.has(key) || /^```/.test(item)) continue;
+    if (!item || seen.has(key) || /^```/.test(item) || /^[[\]{}]+$/.test(item)) continue;
     seen.add(key);
     items.push(item);
-    if (items.length === count) return items;
+    if (items.length === count) break;
   }
-  return [...items, ...fallbackPlan(task, count).slice(items.length)];
+  return items.length ? items : fallbackPlan(task, count);
 }
 
-const FALLBACK_ANGLES = [
-  'background and key definitions',
-  'current state and recent developments',
-  'main approaches and how they compare',
-  'evidence, data and sources',
-  'risks, limitations and open problems',
-  'practical applications and examples',
-  'key people, organisations and projects',
-  'history and how it evolved',
-  'costs, trade-offs and constraints',
-  'future directions and predictions',
-];
-
-/** Sub-questions used when planning fails or comes back short. */
+/** Sub-questions used when planning fails: the parts the request enumerates, or the request itself. */
 export function fallbackPlan(task: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => {
-    const angle = FALLBACK_ANGLES[i % FALLBACK_ANGLES.length]!;
-    const round = Math.floor(i / FALLBACK_ANGLES.length);
-    return `${task} — ${angle}${round ? ` (part ${round + 1})` : ''}`;
-  });
+  return partsWithin(subQuestions(task), count);
 }

@@ -5,10 +5,30 @@ import type { EventType } from '../events/event.js';
 import type { Logger } from '../logger.js';
 import type { ResolvedModel } from '../providers/model-resolver.js';
 import type { PriceTable } from '../providers/prices.js';
-import { extractCitations } from './citations.js';
+import { settleSynthesisText, settleWorkerText } from './citations.js';
 import { createCoalescer } from './coalescer.js';
+import { SourceLedger } from './source-ledger.js';
 import type { AgentResult, AgentRole, TaskPhase, TaskRecord } from './task.js';
 import { TaskAbort } from './task-abort.js';
+
+/**
+ * What an agent is asked, in structured form. It reaches the model as `providerOptions.orchestrator`
+ * (providers ignore keys that are not theirs), so a model that reads structure — the offline
+ * `local` one — never has to parse the prompt's wording.
+ */
+export interface AgentBrief {
+  role: AgentRole;
+  /** The user's request. */
+  task: string;
+  /** A worker's sub-question or search angle. */
+  question?: string;
+  /** A planner's upper bound on sub-questions, and what it plans. */
+  count?: number;
+  plan?: 'subtasks' | 'search angles';
+  agent_type?: string;
+  /** A synthesizer's inputs: labelled findings, cited with the task's source numbers. */
+  findings?: Array<{ label: string; content: string }>;
+}
 
 /** What a pattern asks for one agent run. */
 export interface AgentSpec {
@@ -17,6 +37,7 @@ export interface AgentSpec {
   subtask: string;
   system: string;
   prompt: string;
+  brief: AgentBrief;
   agentType?: string;
   /** Give this agent the registered tools (workers of model providers). */
   useTools?: boolean;
@@ -44,6 +65,8 @@ export interface TaskContextDeps {
 export class TaskContext {
   readonly agentResults: AgentResult[] = [];
   readonly synthesisResults: AgentResult[] = [];
+  /** Everything the task's agents read, and the numbers their citations get. */
+  readonly sources = new SourceLedger();
   /** The sub-questions (or search angles) the planner made. */
   subtasks: string[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -122,6 +145,7 @@ export class TaskContext {
         model: model.model,
         system: spec.system,
         prompt: spec.prompt,
+        providerOptions: { orchestrator: { ...spec.brief } },
         signal: this.signal,
         timeoutMs: this.deps.agentTimeoutMs,
         idleTimeoutMs: this.deps.idleTimeoutMs,
@@ -136,11 +160,14 @@ export class TaskContext {
           this.emit('agent_retry', info, spec.agentId);
         },
         onToolCall: (call) => this.emit('agent_tool_call', call, spec.agentId),
-        onToolResult: (res) => this.emit('agent_tool_result', res, spec.agentId),
+        onToolResult: (res) => {
+          if (!res.is_error) this.sources.noteToolResult(res.tool_name, res.output);
+          this.emit('agent_tool_result', res, spec.agentId);
+        },
       });
       progress.flush();
-      Object.assign(result, { content: outcome.content, usage: outcome.usage, attempts: outcome.attempts });
-      result.citations = extractCitations(outcome.content);
+      const settled = this.settle(spec.role, outcome.content);
+      Object.assign(result, { content: settled.content, citations: settled.citations, usage: outcome.usage, attempts: outcome.attempts });
     } catch (error) {
       progress.flush();
       const aborted = error instanceof TaskAbort;
@@ -157,6 +184,13 @@ export class TaskContext {
     this.finishAgent(result, started);
     if (this.signal.aborted) throw this.signal.reason;
     return result;
+  }
+
+  /** The agent's text in the task's source numbering, citations of nothing read removed. */
+  private settle(role: AgentRole, content: string) {
+    if (role === 'worker') return settleWorkerText(content, this.sources);
+    if (role === 'planner') return { content, citations: [] };
+    return settleSynthesisText(content, this.sources, role === 'drummer' ? 'Sources:' : '## Sources');
   }
 
   private account(result: AgentResult): void {

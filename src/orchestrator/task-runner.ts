@@ -9,6 +9,7 @@ import type { PriceTable } from '../providers/prices.js';
 import type { Store } from '../store/store.js';
 import { renderMarkdownReport, writeMarkdownReport } from './documents.js';
 import type { OrchestrateInput } from './inputs.js';
+import { settleSynthesisText } from './citations.js';
 import { PATTERNS } from './patterns/index.js';
 import type { PatternOutput } from './patterns/pattern.js';
 import { TaskAbort, TaskFailure } from './task-abort.js';
@@ -102,6 +103,8 @@ async function finishCompleted(
 ): Promise<void> {
   const record = ctx.record;
   const input = record.input as OrchestrateInput;
+  // One source list, the task's, whatever level wrote the text (camina, or a concatenation).
+  output.final_synthesis = settleSynthesisText(output.final_synthesis, ctx.sources, '## Sources').content;
   record.result = buildResult(ctx, output.final_synthesis);
   if (input.generate_documents) {
     ctx.setPhase('documents');
@@ -153,5 +156,7 @@ function buildResult(ctx: TaskContext, finalSynthesis: string): TaskResult {
     subtasks: ctx.subtasks,
     failed_agents: [...ctx.agentResults, ...ctx.synthesisResults].filter((r) => r.status !== 'completed').map((r) => r.agent_id),
     documents: ctx.record.result?.documents ?? [],
+    sources: ctx.sources.list(),
+    unverified_citations: ctx.sources.unverified,
   };
 }

@@ -23,6 +23,8 @@ export interface Usage {
 }
 
 export interface Citation {
+  /** The task-wide number of the source (`result.sources[n-1]`). */
+  n?: number;
   /** Where the claim comes from: a URL, or a corpus path with heading and lines. */
   source: string;
   title?: string;
@@ -50,6 +52,31 @@ export interface AgentResult {
   citations: Citation[];
 }
 
+/** How current a document is, from its path and its own words (see docs/corpus.md). */
+export type Standing = 'current' | 'draft' | 'archived' | 'superseded';
+
+/**
+ * One thing an agent of the task read, numbered once for the whole task: the `[n]` of every
+ * citation in the report, the stored documents, the console, the CLI and MCP results.
+ */
+export interface Source {
+  n: number;
+  kind: 'document' | 'web' | 'tool';
+  /** A document's heading trail (or file name), a page's title, or the tool's name. */
+  title: string;
+  /** Corpus-relative path of a document. */
+  path?: string;
+  /** Heading trail of the cited section of a document (`Funding › Rounds`). */
+  heading?: string;
+  /** Inclusive line range `a-b` in the document's text (as `read_document` returns it). */
+  lines?: string;
+  url?: string;
+  /** The document's own date (ISO `YYYY-MM-DD` or `YYYY-MM`), from its text, name or mtime. */
+  date?: string;
+  standing?: Standing;
+  retrieved_at: string;
+}
+
 export interface DocumentRef {
   format: 'markdown';
   filename: string;
@@ -66,6 +93,10 @@ export interface TaskResult {
   subtasks: string[];
   failed_agents: string[];
   documents: DocumentRef[];
+  /** Every source the agents read, numbered as the report cites them. */
+  sources: Source[];
+  /** Citations a model wrote that matched nothing the task read; removed from the report. */
+  unverified_citations: number;
 }
 
 export interface TaskError {

@@ -42,7 +42,8 @@ describe('mcp-orchestrator search/research (piped)', () => {
     expect(err).toMatch(/^#\d+ \S+ stream_closed completed$/m);
     const seqs = seqsOf(err);
     expect(seqs).toEqual(range(seqs.length));
-    expect(child.stdout()).toMatch(/^final synthesis \(call \d+\)\n\n## Citations\n\n1\. \[https:\/\/example\.org\/tides\/\d\]\(https:\/\/example\.org\/tides\/\d\)/);
+    // The fake's workers cite pages nobody read: the server removed those citations, so the report is the synthesis alone.
+    expect(child.stdout()).toMatch(/^final synthesis \(call \d+\)\n$/);
     expect(child.stdout()).not.toContain('\x1b[');
   });
 
@@ -119,7 +120,7 @@ describe('mcp-orchestrator status/result/cancel/tail/tasks', () => {
 
     expect(status.stdout()).toMatch(new RegExp(`^${taskId}  completed  swarm`));
     expect(status.stdout()).toMatch(/^agents {4}5 done, 0 failed of 5/m);
-    expect(result.stdout()).toMatch(/^final synthesis[\s\S]*## Citations/);
+    expect(result.stdout()).toMatch(/^final synthesis \(call \d+\)\n$/);
     const events = tail.stdout().trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e) => e.seq)).toEqual(range(events.length));
     expect(events.at(-1).event_type).toBe('stream_closed');

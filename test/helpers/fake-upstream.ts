@@ -97,7 +97,7 @@ function textOf(content: unknown): string {
 
 /** A default answer: planners get a JSON array with as many sub-questions as they asked for. */
 export function defaultAnswer(request: UpstreamRequest): string {
-  const asked = /exactly (\d+)\b[^\n]*JSON array/i.exec(request.prompt);
+  const asked = /(?:exactly|at most) (\d+)\b[^\n]*JSON array/i.exec(request.prompt);
   if (asked || /planner/i.test(request.system)) {
     const count = Number(asked?.[1] ?? 3);
     return JSON.stringify(Array.from({ length: count }, (_, i) => `sub-question ${i + 1}`));

@@ -150,16 +150,18 @@ describe('failures and fallbacks', () => {
     expect(server!.services.events.history(task_id).filter((e) => e.event_type === 'agent_retry')).toHaveLength(2);
   });
 
-  it('falls back to a plan of its own when the planner fails, and to concatenation without camina', async () => {
+  it('falls back to the request itself (never filler angles) when the planner fails, and to concatenation without camina', async () => {
     const fake = createFakeModel({ respond: (c) => (c.system.includes('planner') ? { error: new Error('planner down') } : `text ${c.index}`) });
     const orchestrator = await start(fake, { AGENT_MAX_RETRIES: '0' });
     const { task_id } = orchestrator.submit('cascade', research({ num_agents: 3, enable_drummer: false, enable_camina: false }));
     const record = await waitFor(finished(server!, task_id));
     expect(record.status).toBe('completed');
-    expect(record.result?.subtasks).toHaveLength(3);
+    // "scheduling test" names no parts: one sub-question, the request itself; num_agents is only a bound.
+    expect(record.result?.subtasks).toEqual(['scheduling test']);
     expect(record.result?.synthesis_results).toEqual([]);
-    expect(record.result?.final_synthesis).toContain('## scheduling test');
-    expect(fake.calls).toHaveLength(4);
+    expect(record.result?.final_synthesis).toContain('text 1');
+    expect(fake.calls).toHaveLength(2);
+    expect(record.progress.agents_total).toBe(2);
   });
 
   it('ends budget_exceeded past max_total_cost and keeps partial results', async () => {

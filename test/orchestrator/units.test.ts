@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import { pickAgentType } from '../../src/orchestrator/agent-types.js';
-import { extractCitations } from '../../src/orchestrator/citations.js';
 import { createCoalescer } from '../../src/orchestrator/coalescer.js';
 import { fallbackPlan, parsePlan } from '../../src/orchestrator/prompts.js';
 import { chunk } from '../../src/orchestrator/patterns/pattern.js';
@@ -12,16 +11,14 @@ describe('parsePlan', () => {
   it('reads a numbered or bulleted list when there is no JSON', () => {
     expect(parsePlan('1. first one\n2) second one\n- third one', 'task', 3)).toEqual(['first one', 'second one', 'third one']);
   });
-  it('drops duplicates and pads a short plan with fallback angles, truncates a long one', () => {
-    const plan = parsePlan('["same q", "Same Q"]', 'the task', 3);
-    expect(plan).toHaveLength(3);
-    expect(plan[0]).toBe('same q');
-    expect(plan[1]).toBe(fallbackPlan('the task', 3)[1]);
+  it('drops duplicates, never pads a short plan with filler, truncates a long one', () => {
+    expect(parsePlan('["same q", "Same Q"]', 'the task', 3)).toEqual(['same q']);
     expect(parsePlan('["aaa","bbb","ccc"]', 't', 2)).toEqual(['aaa', 'bbb']);
   });
-  it('fallback plans are distinct for any count', () => {
-    const plan = fallbackPlan('t', 20);
-    expect(new Set(plan).size).toBe(20);
+  it('falls back to the parts the request enumerates, or the request itself', () => {
+    expect(parsePlan('[]', 'Brief: (1) funding and investors, (2) financials, (3) risks.', 8)).toEqual(['Funding and investors', 'Financials', 'Risks']);
+    expect(fallbackPlan('How do streams resume?', 8)).toEqual(['How do streams resume?']);
+    expect(fallbackPlan('Brief: (1) a one, (2) b two, (3) c three.', 2)).toEqual(['A one; B two', 'C three']);
   });
 });
 
@@ -33,15 +30,6 @@ describe('pickAgentType', () => {
     expect(pickAgentType('something plain')).toBe('general');
     expect(pickAgentType('recent news about chips', ['academic', 'text'])).toBe('academic');
     expect(pickAgentType('nothing matches', ['video', 'image'])).toBe('video');
-  });
-});
-
-describe('extractCitations', () => {
-  it('finds distinct URLs without trailing punctuation', () => {
-    expect(extractCitations('See https://a.org/x. And (https://b.org/y), again https://a.org/x').map((c) => c.url)).toEqual([
-      'https://a.org/x',
-      'https://b.org/y',
-    ]);
   });
 });
 

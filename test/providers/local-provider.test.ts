@@ -34,33 +34,53 @@ describe('local provider (no key, no network)', () => {
     const report: string = record.result.final_synthesis;
     expect(report).toMatch(/Last-Event-ID/);
     // Cited from docs/: which file ranks first depends on what docs/ holds, so any of its files may.
-    expect(report).toMatch(/## Sources\n\n\[1\] [\w-]+\.md — .+ \(lines \d+-\d+\)/);
+    expect(report).toMatch(/## Sources\n\n- \[\d+\] [\w-]+\.md — .+ \(lines \d+-\d+\)/);
     expect(report).toMatch(/\] api\.md — /);
-    // Every quoted bullet carries a citation that exists in the source list.
-    const bullets = report.split('\n').filter((l) => l.startsWith('- '));
+    // Every quoted bullet carries a citation, and each number is one of the task's sources.
+    const [body, list] = report.split('## Sources');
+    const bullets = body!.split('\n').filter((l) => l.startsWith('- '));
     expect(bullets.length).toBeGreaterThan(2);
-    const listed = report.split('## Sources')[1]!.match(/^\[\d+\]/gm)!.length;
-    for (const b of bullets) for (const n of b.match(/\[(\d+)\]/g) ?? []) expect(Number(n.slice(1, -1))).toBeLessThanOrEqual(listed);
-    expect(bullets.every((b) => /\[\d+\]$/.test(b))).toBe(true);
+    // Each quote is cited: a fact bullet at its end, a list or code block quoted whole on the line introducing it.
+    const blocks = body!.split(/\n{2,}(?!\s*(?:[-*]|\d+\.|```)\s)/).filter((b) => b.trim() && !/^#/.test(b.trim()));
+    for (const b of blocks) expect(b, b).toMatch(/\[\d+\]/);
+    const numbers = record.result.sources.map((s: { n: number }) => s.n);
+    for (const b of bullets) for (const n of b.match(/\[(\d+)\]/g) ?? []) expect(numbers).toContain(Number(n.slice(1, -1)));
+    // The same numbers, the same sources, in the report's list and in result.sources.
+    for (const line of list!.trim().split('\n')) {
+      const [, n, file, lines] = /^- \[(\d+)\] (\S+) — .* \(lines (\d+-\d+)\)/.exec(line)!;
+      expect(record.result.sources[Number(n) - 1]).toMatchObject({ n: Number(n), kind: 'document', path: file, lines });
+    }
     expect(record.usage.input_tokens).toBeGreaterThan(0);
     expect(record.usage.output_tokens).toBeGreaterThan(0);
     const workers = record.result.agent_results.filter((a: { role: string }) => a.role === 'worker');
     expect(workers[0].citations[0]).toMatchObject({ source: expect.stringMatching(/\.md$/), lines: expect.stringMatching(/^\d+-\d+$/) });
     const types = server.services.events.history(started.body.task_id).map((e) => e.event_type);
-    expect(types.filter((t) => t === 'agent_tool_call')).toHaveLength(4);
-    expect(types.filter((t) => t === 'agent_tool_result')).toHaveLength(4);
+    expect(types.filter((t) => t === 'agent_tool_call')).toHaveLength(workers.length);
+    expect(types.filter((t) => t === 'agent_tool_result')).toHaveLength(workers.length);
     const doc = await fetch(`${server.url}${record.result.documents[0].url}`);
     expect(await doc.text()).toContain('## Sources');
   });
 
-  it('plans distinct sub-questions from the task and the corpus', async () => {
+  it('plans one sub-question per part of the request, in its words, never filler', async () => {
     server = await startTestServer();
-    const started = await post(`${server.url}/tools/orchestrate_research`, { task: 'How are cancellation and retries with backoff handled?', num_agents: 5 });
+    const task = 'Brief me on the server: (1) how cancellation works, (2) retries with backoff, and (3) how webhooks are signed.';
+    const started = await post(`${server.url}/tools/orchestrate_research`, { task, num_agents: 8 });
     const record = await finished(server, started.body.task_id);
-    const subtasks: string[] = record.result.subtasks;
-    expect(new Set(subtasks).size).toBe(5);
-    expect(subtasks.join(' ')).toMatch(/cancel/i);
-    expect(subtasks.join(' ')).toMatch(/retr|backoff/i);
+    expect(record.result.subtasks).toEqual(['How cancellation works', 'Retries with backoff', 'How webhooks are signed']);
+    // One worker per part, and the report has a section for each.
+    expect(record.result.agent_results.filter((a: { role: string }) => a.role === 'worker')).toHaveLength(3);
+    for (const part of record.result.subtasks) expect(record.result.final_synthesis).toContain(`## ${part}`);
+    expect(record.result.final_synthesis).toMatch(/^## Key figures|^## How cancellation works/);
+  });
+
+  it('says plainly that the documents do not answer, and quotes nothing', async () => {
+    server = await startTestServer();
+    const started = await post(`${server.url}/tools/orchestrate_research`, { task: 'What is the capital of France?', num_agents: 5 });
+    const record = await finished(server, started.body.task_id);
+    expect(record.status).toBe('completed');
+    expect(record.result.final_synthesis).toMatch(/^The documents in the corpus do not answer this/);
+    expect(record.result.final_synthesis).not.toMatch(/\[\d+\]/);
+    expect(record.result.agent_results.filter((a: { role: string }) => a.role === 'worker')).toHaveLength(1);
   });
 
   it('answers a search through the swarm pattern, grouped by type, from a corpus of the user', async () => {

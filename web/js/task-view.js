@@ -189,16 +189,13 @@ function drawReport(view, record) {
   if (final === undefined || final === null || final === '') return;
   $('#report').hidden = false;
   renderMarkdown($('#report-body'), final);
-  const seen = new Set();
-  const results = [...(record.result?.agent_results ?? []), ...(record.result?.synthesis_results ?? [])];
-  const items = [];
-  for (const c of results.flatMap((r) => r.citations ?? [])) {
-    if (seen.has(c.source)) continue;
-    seen.add(c.source);
-    const href = /^https?:\/\//.test(c.url ?? c.source) ? (c.url ?? c.source) : undefined;
-    const label = c.title ? `${c.title} — ${c.source}` : c.source;
-    items.push(el('li', {}, href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer', text: label }) : el('span', { text: label }),
-      c.lines ? el('span', { class: 'muted', text: ` (lines ${c.lines})` }) : ''));
-  }
+  // The task's own numbered sources: the numbers the report cites.
+  const items = (record.result?.sources ?? []).map((s) => {
+    const href = s.url && /^https?:\/\//.test(s.url) ? s.url : undefined;
+    const label = `[${s.n}] ${s.url ? (s.title && s.title !== s.url ? `${s.title} — ${s.url}` : s.url) : `${s.path ?? s.title}${s.heading ? ` — ${s.heading}` : ''}`}`;
+    const vintage = [s.lines ? `lines ${s.lines}` : '', s.date ?? '', s.standing && s.standing !== 'current' ? s.standing : ''].filter(Boolean).join(' · ');
+    return el('li', {}, href ? el('a', { href, target: '_blank', rel: 'noopener noreferrer', text: label }) : el('span', { text: label }),
+      vintage ? el('span', { class: 'muted', text: ` (${vintage})` }) : '');
+  });
   $('#citations').replaceChildren(...(items.length ? items : [el('li', { class: 'muted', text: 'none' })]));
 }

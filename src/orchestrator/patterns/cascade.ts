@@ -22,6 +22,7 @@ async function drum(ctx: TaskContext, input: ResearchInput, workers: AgentResult
         subtask: `Merge findings of ${group.map((w) => w.agent_id).join(', ')}`,
         system: DRUMMER_SYSTEM,
         prompt: findingsPrompt(input.task, group.map((w) => ({ label: w.subtask, content: w.content }))),
+        brief: { role: 'drummer', task: input.task, findings: group.map((w) => ({ label: w.subtask, content: w.content })) },
       }),
     ),
   );
@@ -41,6 +42,7 @@ async function conclude(ctx: TaskContext, input: ResearchInput, sections: Array<
     subtask: 'Write the final report',
     system: CAMINA_SYSTEM,
     prompt: findingsPrompt(input.task, sections.map((s) => ({ label: s.heading, content: s.content }))),
+    brief: { role: 'camina', task: input.task, findings: sections.map((s) => ({ label: s.heading, content: s.content })) },
   });
   ctx.emit('synthesis_complete', { level: 'executive', agent_ids: ['camina'], failed: camina.status === 'completed' ? 0 : 1 });
   return camina.status === 'completed' ? camina.content : concatenate(sections);
@@ -64,6 +66,8 @@ export const cascadePattern: Pattern = {
     const input = ctx.record.input as ResearchInput;
     ctx.setAgentsTotal(this.plannedCalls(input));
     const { subtasks, fallback } = await planSubtasks(ctx, input.task, input.num_agents, 'subtasks');
+    // num_agents is an upper bound: as many workers as the plan has sub-questions.
+    ctx.setAgentsTotal(this.plannedCalls({ ...input, num_agents: subtasks.length }));
     ctx.emit('decomposition_complete', { subtasks, fallback });
     ctx.setPhase('agents');
     const results = await Promise.all(
@@ -74,6 +78,7 @@ export const cascadePattern: Pattern = {
           subtask,
           system: WORKER_SYSTEM,
           prompt: workerPrompt(input.task, subtask),
+          brief: { role: 'worker', task: input.task, question: subtask },
           useTools: true,
         }),
       ),

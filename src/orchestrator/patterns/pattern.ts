@@ -32,8 +32,8 @@ export function concatenate(sections: Array<{ heading: string; content: string }
 }
 
 /**
- * The planning call both patterns start with: `count` sub-questions (or search angles) for
- * `request`, or generic angles when the planner fails. Emits `decomposition_start` and records the plan.
+ * The planning call both patterns start with: at most `count` sub-questions (or search angles) for
+ * `request`, or the request's own parts when the planner fails. Emits `decomposition_start` and records the plan.
  */
 export async function planSubtasks(ctx: TaskContext, request: string, count: number, kind: 'subtasks' | 'search angles'): Promise<{ subtasks: string[]; fallback: boolean }> {
   ctx.setPhase('planning');
@@ -44,6 +44,7 @@ export async function planSubtasks(ctx: TaskContext, request: string, count: num
     subtask: kind === 'subtasks' ? 'Split the task into sub-questions' : 'Plan search angles',
     system: PLANNER_SYSTEM,
     prompt: plannerPrompt(request, count, kind),
+    brief: { role: 'planner', task: request, count, plan: kind },
   });
   const fallback = planner.status !== 'completed';
   const subtasks = fallback ? fallbackPlan(request, count) : parsePlan(planner.content, request, count);

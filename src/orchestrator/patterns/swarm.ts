@@ -37,6 +37,7 @@ export const swarmPattern: Pattern = {
     const input = ctx.record.input as SearchInput;
     ctx.setAgentsTotal(this.plannedCalls(input));
     const { subtasks: angles, fallback } = await planSubtasks(ctx, input.query, input.num_agents, 'search angles');
+    ctx.setAgentsTotal(this.plannedCalls({ ...input, num_agents: angles.length }));
     const typed = angles.map((angle) => ({ angle, type: pickAgentType(angle, input.allowed_agent_types) }));
     ctx.emit('decomposition_complete', { subtasks: angles, fallback, agent_types: typed.map((t) => t.type) });
     ctx.setPhase('agents');
@@ -49,6 +50,7 @@ export const swarmPattern: Pattern = {
           subtask: angle,
           system: SWARM_SYSTEMS[type] ?? SWARM_SYSTEMS.general!,
           prompt: `Search query:\n${input.query}\n\nYour angle:\n${angle}`,
+          brief: { role: 'worker', task: input.query, question: angle, agent_type: type },
           useTools: true,
         }),
       ),
@@ -63,6 +65,7 @@ export const swarmPattern: Pattern = {
       subtask: 'Group findings by type and remove duplicates',
       system: SWARM_SYNTHESIS_SYSTEM,
       prompt: findingsPrompt(input.query, done.map((r) => ({ label: `${r.agent_type}: ${r.subtask}`, content: r.content }))),
+      brief: { role: 'synthesizer', task: input.query, findings: done.map((r) => ({ label: `${r.agent_type}: ${r.subtask}`, content: r.content })) },
     });
     ctx.emit('synthesis_complete', { level: 'swarm', agent_ids: ['synthesizer'], failed: synthesis.status === 'completed' ? 0 : 1 });
     return { final_synthesis: synthesis.status === 'completed' ? synthesis.content : groupFindings(done) };

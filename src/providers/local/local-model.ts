@@ -5,59 +5,64 @@ import type {
   LanguageModelV3StreamPart,
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CorpusIndex, SearchHit } from '../../corpus/corpus-index.js';
 import { countTokens } from '../../corpus/text.js';
-import { answer, plan } from './extractive.js';
+import type { AgentBrief } from '../../orchestrator/task-context.js';
+import { splitParts } from '../../orchestrator/parts.js';
+import { answer, searchQuery } from './answer.js';
 import { merge, type MergeMode } from './merge.js';
+import { plan } from './planner.js';
 
 /**
  * The offline `local` provider: a deterministic stand-in for a language model, behind the AI SDK's
- * model interface, so the orchestrator treats it like any other. It reads the prompt as a model
- * would — a planning request, a question, or findings to merge — and answers from the document
- * corpus: plans from the task's key phrases, extractive answers with numbered citations (retrieved
- * through the `search_documents` tool when it is offered), and merged, deduplicated syntheses.
+ * model interface, so the orchestrator treats it like any other. It reads what it is asked from
+ * the orchestrator's structured brief (`providerOptions.orchestrator`: role, task, sub-question,
+ * findings), never from the prompt's wording, and answers from the document corpus: plans from the
+ * request's parts, extractive answers with numbered citations (retrieved through the
+ * `search_documents` tool when it is offered), and merged, deduplicated syntheses.
  */
 
 const SEARCH_TOOL = 'search_documents';
+/** Passages a worker asks for: enough for the relevance floor to choose from. */
+const SEARCH_LIMIT = 16;
 
-interface Reading {
-  system: string;
-  user: string;
-  /** Results of a `search_documents` call made in an earlier step. */
-  toolHits?: SearchHit[];
-}
-
-function read(prompt: LanguageModelV3Prompt): Reading {
-  const reading: Reading = { system: '', user: '' };
+/** Results of `search_documents` calls made in earlier steps. */
+function toolHits(prompt: LanguageModelV3Prompt): SearchHit[] | undefined {
+  let hits: SearchHit[] | undefined;
   for (const message of prompt) {
-    if (message.role === 'system') {
-      reading.system += message.content;
-    } else if (message.role === 'user') {
-      for (const p of message.content) if (p.type === 'text') reading.user += p.text;
-    } else if (message.role === 'tool') {
-      for (const part of message.content) {
-        if (part.type !== 'tool-result' || part.toolName !== SEARCH_TOOL) continue;
-        const value = part.output.type === 'json' ? (part.output.value as { results?: SearchHit[] }) : undefined;
-        reading.toolHits = [...(reading.toolHits ?? []), ...(value?.results ?? [])];
-      }
+    if (message.role !== 'tool') continue;
+    for (const part of message.content) {
+      if (part.type !== 'tool-result' || part.toolName !== SEARCH_TOOL) continue;
+      const value = part.output.type === 'json' ? (part.output.value as { results?: SearchHit[] }) : undefined;
+      hits = [...(hits ?? []), ...(value?.results ?? [])];
     }
   }
-  return reading;
+  return hits;
 }
 
-/** The question a worker prompt asks, and the goal around it. */
-function question(user: string): { focus: string; goal: string } {
-  const section = (name: string) => new RegExp(`${name}:\\n([\\s\\S]*?)(?:\\n\\n[A-Z][^\\n]*:\\n|$)`).exec(user)?.[1]?.trim();
-  const focus = section('Your sub-question') ?? section('Your angle') ?? user.trim();
-  const goal = section('Overall research goal') ?? section('Search query') ?? '';
-  return { focus, goal };
+/** The brief, or (called outside the orchestrator) the last user message as a worker's question. */
+function briefOf(options: LanguageModelV3CallOptions): AgentBrief {
+  const brief = options.providerOptions?.orchestrator as AgentBrief | undefined;
+  if (brief?.role) return brief;
+  const user = options.prompt.filter((m) => m.role === 'user').flatMap((m) => m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
+  const text = user.join('\n').trim();
+  return { role: 'worker', task: text, question: text };
 }
 
-function mergeMode(system: string): MergeMode {
-  if (/executive/i.test(system)) return 'report';
-  if (/search synthesizer/i.test(system)) return 'swarm';
-  return 'mid';
+/**
+ * The extractive work of every local call in the process, one call per turn of the event loop: a
+ * call starts only after the previous one finished and I/O had its turn, so however many agents
+ * run at once, a request (or /health) waits behind at most one of them.
+ */
+let turns: Promise<unknown> = Promise.resolve();
+function inTurn<T>(work: () => T): Promise<T> {
+  const run = turns.then(() => yieldToLoop()).then(work);
+  turns = run.catch(() => undefined);
+  return run;
 }
+
+const MERGE_MODE: Partial<Record<AgentBrief['role'], MergeMode>> = { drummer: 'mid', camina: 'report', synthesizer: 'swarm' };
 
 function usage(input: number, output: number): LanguageModelV3Usage {
   return {
@@ -74,29 +79,24 @@ function textParts(text: string): LanguageModelV3StreamPart[] {
   return parts;
 }
 
+type Reply = { parts: LanguageModelV3StreamPart[]; output: string; reason: 'stop' | 'tool-calls' };
+
+const say = (output: string): Reply => ({ parts: textParts(output), output, reason: 'stop' });
+
 export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): LanguageModelV3 {
-  const respond = (options: LanguageModelV3CallOptions): { parts: LanguageModelV3StreamPart[]; output: string; reason: 'stop' | 'tool-calls' } => {
-    const r = read(options.prompt);
-    if (/planner/i.test(r.system) && /JSON array/i.test(r.user)) {
-      const count = Number(/exactly (\d+)/.exec(r.user)?.[1] ?? 5);
-      const task = /Request:\n([\s\S]*?)\n\nWrite exactly/.exec(r.user)?.[1] ?? r.user;
-      const output = JSON.stringify(plan(task, count, corpus));
-      return { parts: textParts(output), output, reason: 'stop' };
+  const respond = (options: LanguageModelV3CallOptions): Reply => {
+    const brief = briefOf(options);
+    if (brief.role === 'planner') return say(JSON.stringify(plan(brief.task, brief.count ?? 5, corpus)));
+    const mode = MERGE_MODE[brief.role];
+    if (mode) return say(merge(brief.task, brief.findings ?? [], mode));
+    const question = brief.question ?? brief.task;
+    const context = splitParts(brief.task).preamble || brief.task;
+    const hits = toolHits(options.prompt);
+    if (!hits && options.tools?.some((t) => t.name === SEARCH_TOOL)) {
+      const input = JSON.stringify({ query: searchQuery(question, context), limit: SEARCH_LIMIT });
+      return { parts: [{ type: 'tool-call', toolCallId: `call-${countTokens(question)}-${question.length}`, toolName: SEARCH_TOOL, input }], output: input, reason: 'tool-calls' };
     }
-    if (/\nFindings:\n/.test(r.user)) {
-      const output = merge(r.user, mergeMode(r.system));
-      return { parts: textParts(output), output, reason: 'stop' };
-    }
-    const { focus, goal } = question(r.user);
-    const query = `${focus} ${goal}`.trim();
-    const canSearch = options.tools?.some((t) => t.name === SEARCH_TOOL);
-    if (canSearch && !r.toolHits) {
-      const input = JSON.stringify({ query, limit: 6 });
-      return { parts: [{ type: 'tool-call', toolCallId: `call-${countTokens(query)}-${query.length}`, toolName: SEARCH_TOOL, input }], output: input, reason: 'tool-calls' };
-    }
-    const hits = r.toolHits ?? corpus.search(query, { limit: 6 });
-    const output = answer(focus + (goal ? ` ${goal}` : ''), hits, corpus);
-    return { parts: textParts(output), output, reason: 'stop' };
+    return say(answer(question, context, hits ?? corpus.search(searchQuery(question, context), { limit: SEARCH_LIMIT }), corpus));
   };
 
   return {
@@ -108,8 +108,10 @@ export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): L
       throw new Error('the local model streams only');
     },
     async doStream(options) {
-      options.abortSignal?.throwIfAborted();
-      const { parts, output, reason } = respond(options);
+      const { parts, output, reason } = await inTurn(() => {
+        options.abortSignal?.throwIfAborted();
+        return respond(options);
+      });
       const inputTokens = countTokens(JSON.stringify(options.prompt));
       const all: LanguageModelV3StreamPart[] = [
         { type: 'stream-start', warnings: [] },

@@ -1,115 +1,135 @@
-import { contentWords, jaccard, selectMmr, splitSentences } from '../../corpus/text.js';
+import { marked, type Token } from 'marked';
+import { splitSourceList } from '../../orchestrator/citations.js';
+import { splitParts } from '../../orchestrator/parts.js';
+import { jaccard, terms } from '../../corpus/text.js';
 
-/** Merging findings offline: parse cited bullets, drop near-duplicates, renumber sources, regroup. */
+/**
+ * Merging findings offline: cited claims (a fact, or a list or code block quoted whole) are parsed
+ * out of each finding, repeats dropped (their citations joined), and regrouped. Citation numbers
+ * are the task's and stay as they are.
+ */
 
 interface Claim {
   text: string;
-  sources: string[];
+  cites: number[];
   words: Set<string>;
+  block: boolean;
 }
 
 interface Group {
   label: string;
   claims: Claim[];
+  /** What the finding said when the documents did not answer. */
+  notFound?: string;
 }
 
 export type MergeMode = 'mid' | 'report' | 'swarm';
 
-const SOURCES_LINE = /^(?:#+\s*)?Sources:?\s*$/im;
 const DUPLICATE = 0.8;
+const NOT_FOUND = /\bdo(?:es)? not (?:answer|say|mention|cover)\b/i;
+const CITE = /\[(\d+)\]/g;
 
-/** Split a findings text into its body and its numbered source list. */
-function splitSources(content: string): { body: string; sources: Map<string, string> } {
-  const match = SOURCES_LINE.exec(content);
-  const sources = new Map<string, string>();
-  if (!match) return { body: content, sources };
-  for (const line of content.slice(match.index + match[0].length).split('\n')) {
-    const m = /^\s*\[(\d+)\]\s+(.+?)\s*$/.exec(line);
-    if (m) sources.set(m[1]!, m[2]!);
-  }
-  return { body: content.slice(0, match.index), sources };
+function claim(text: string, block: boolean): Claim {
+  const cites = [...new Set([...text.matchAll(CITE)].map((m) => Number(m[1])))];
+  const plain = block ? text : text.replace(/\s*\[\d+\]/g, '').trim();
+  return { text: plain, cites, words: new Set(terms(plain.replace(/\[\d+\]/g, ''))), block };
 }
 
-function claimsOf(body: string, sources: Map<string, string>): Claim[] {
-  const out: Claim[] = [];
-  for (const raw of splitSentences(body)) {
-    const text = raw.replace(/^[-*+]\s+/, '').replace(/^#+\s.*$/, '').trim();
-    if (!text) continue;
-    const cited = [...text.matchAll(/\[(\d+)\]/g)].map((m) => sources.get(m[1]!)).filter((s): s is string => !!s);
-    const clean = text.replace(/\s*\[\d+\]/g, '').trim();
-    if (clean) out.push({ text: clean, sources: cited, words: new Set(contentWords(clean)) });
+/** Claims of a finding's body: bullets one by one; a paragraph that introduces a list or code keeps them. */
+function claimsOf(body: string): { claims: Claim[]; notFound?: string } {
+  const claims: Claim[] = [];
+  let notFound: string | undefined;
+  const tokens = marked.lexer(body).filter((t) => t.type !== 'space');
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.type === 'list' && !t.ordered && t.items.every((item: Token & { text: string }) => !item.text.includes('\n'))) {
+      for (const item of t.items as Array<{ text: string }>) claims.push(claim(item.text.trim(), false));
+    } else if (t.type === 'paragraph' && /[:：]\s*$/.test(t.text) && tokens[i + 1] && ['list', 'code'].includes(tokens[i + 1]!.type)) {
+      let raw = t.raw.trim();
+      while (tokens[i + 1] && ['list', 'code'].includes(tokens[i + 1]!.type)) raw += `\n\n${tokens[++i]!.raw.trim()}`;
+      claims.push(claim(raw, true));
+    } else if (t.type === 'paragraph' && NOT_FOUND.test(t.text) && !CITE.test(t.text)) {
+      notFound = t.text.trim();
+    } else if (t.type !== 'heading' && t.type !== 'hr') {
+      claims.push(claim(t.raw.trim(), t.type !== 'paragraph'));
+    }
+    CITE.lastIndex = 0;
   }
-  return out;
+  return { claims, notFound };
 }
 
-/** Groups of claims from one finding: `#### label` sub-sections (a drummer's), or the finding as one group. */
+/** Groups of one finding: its `#### label` sub-sections (a drummer's), or the finding as one group. */
 function groupsOf(label: string, content: string): Group[] {
-  const { body, sources } = splitSources(content);
+  const { body } = splitSourceList(content);
   const parts = body.split(/^#### +(.+)$/m);
-  if (parts.length === 1) return [{ label, claims: claimsOf(body, sources) }];
-  const groups: Group[] = [];
-  if (parts[0]!.trim()) groups.push({ label, claims: claimsOf(parts[0]!, sources) });
-  for (let i = 1; i < parts.length; i += 2) groups.push({ label: parts[i]!.trim(), claims: claimsOf(parts[i + 1] ?? '', sources) });
+  const make = (l: string, text: string): Group => ({ label: l, ...claimsOf(text) });
+  if (parts.length === 1) return [make(label, body)];
+  const groups: Group[] = parts[0]!.trim() ? [make(label, parts[0]!)] : [];
+  for (let i = 1; i < parts.length; i += 2) groups.push(make(parts[i]!.trim(), parts[i + 1] ?? ''));
   return groups;
 }
 
-/** Parse the `### label` findings of a synthesis prompt (the format `findingsPrompt` writes). */
-export function parseFindings(prompt: string): { task: string; findings: Array<{ label: string; content: string }> } {
-  const task = /Original request:\n([\s\S]*?)\n\nFindings:/.exec(prompt)?.[1]?.trim() ?? '';
-  const body = prompt.slice(prompt.indexOf('Findings:') + 'Findings:'.length);
-  const parts = body.split(/^### (?!#)(.+)$/m);
-  const findings: Array<{ label: string; content: string }> = [];
-  for (let i = 1; i < parts.length; i += 2) findings.push({ label: parts[i]!.trim(), content: (parts[i + 1] ?? '').trim() });
-  return { task, findings };
-}
-
-/** Drop claims that repeat an earlier one (merging their sources into it). */
+/** Drop claims that repeat an earlier one, joining their citations into it. */
 function dedupe(groups: Group[]): Group[] {
   const kept: Claim[] = [];
-  return groups
-    .map((g) => ({
-      label: g.label,
-      claims: g.claims.filter((claim) => {
-        const twin = kept.find((k) => jaccard(k.words, claim.words) >= DUPLICATE);
-        if (!twin) return kept.push(claim), true;
-        for (const s of claim.sources) if (!twin.sources.includes(s)) twin.sources.push(s);
-        return false;
-      }),
-    }))
-    .filter((g) => g.claims.length > 0);
+  return groups.map((g) => ({
+    ...g,
+    claims: g.claims.filter((c) => {
+      const twin = kept.find((k) => k.text === c.text || (!c.block && !k.block && jaccard(k.words, c.words) >= DUPLICATE));
+      if (!twin) return kept.push(c), true;
+      for (const n of c.cites) if (!twin.cites.includes(n)) twin.cites.push(n);
+      return false;
+    }),
+  }));
 }
 
-/** Merge the findings of a synthesis prompt into one cited Markdown text. */
-export function merge(prompt: string, mode: MergeMode): string {
-  const { task, findings } = parseFindings(prompt);
-  const groups = dedupe(findings.flatMap((f) => groupsOf(f.label, f.content)));
-  const numbers = new Map<string, number>();
-  const cite = (c: Claim) => c.sources.map((s) => `[${numbers.get(s) ?? numbers.set(s, numbers.size + 1).get(s)}]`).join('');
-  const bullet = (c: Claim) => `- ${c.text}${c.sources.length ? ` ${cite(c)}` : ''}`;
+const render = (c: Claim) => (c.block ? c.text : `- ${c.text}${c.cites.length ? ` ${c.cites.map((n) => `[${n}]`).join('')}` : ''}`);
+
+function renderClaims(claims: Claim[]): string[] {
+  const facts = claims.filter((c) => !c.block).map(render);
+  return [...(facts.length ? [facts.join('\n')] : []), ...claims.filter((c) => c.block).map(render)].flatMap((p) => [p, '']);
+}
+
+const isHistory = (c: Claim) => /^_[^_]+:_/.test(c.text);
+
+/** Key figures: the first claims with a number from each section, never a labelled older figure. */
+function keyFigures(groups: Group[]): Claim[] {
+  return groups.flatMap((g) => g.claims.filter((c) => !c.block && /\d/.test(c.text) && !isHistory(c)).slice(0, 2)).slice(0, 10);
+}
+
+function section(g: Group, level: string): string[] {
+  const body = g.claims.length ? renderClaims(g.claims) : [g.notFound ?? 'The documents in the corpus do not answer this.', ''];
+  return [`${level} ${g.label}`, '', ...body];
+}
+
+/** Facets of one question ("Q — Backups", "Q — Restore") are labelled by their facet alone. */
+function shortLabels(groups: Group[]): Group[] {
+  const prefix = /^(.+?) — /.exec(groups[0]?.label ?? '')?.[1];
+  if (!prefix || groups.length < 2 || !groups.every((g) => g.label.startsWith(`${prefix} — `))) return groups;
+  return groups.map((g) => ({ ...g, label: g.label.slice(prefix.length + 3) }));
+}
+
+/** Merge labelled findings into one cited Markdown text. */
+export function merge(task: string, findings: Array<{ label: string; content: string }>, mode: MergeMode): string {
+  const groups = shortLabels(dedupe(findings.flatMap((f) => groupsOf(f.label, f.content))));
+  const answered = groups.filter((g) => g.claims.length > 0);
   const out: string[] = [];
   if (mode === 'report') {
-    const taskWords = new Set(contentWords(task));
-    const all = groups.flatMap((g) => g.claims);
-    const relevance = (c: Claim) => [...c.words].filter((w) => taskWords.has(w)).length / Math.sqrt(c.words.size + 1);
-    out.push(`# ${task || 'Report'}`, '', '## Summary', '', ...selectMmr(all, 3, relevance, (c) => c.words).map(bullet), '');
-    for (const g of groups) out.push(`## ${g.label}`, '', ...g.claims.map(bullet), '');
+    if (answered.length === 0) return groups.map((g) => g.notFound).find(Boolean) ?? `The documents in the corpus do not answer this: ${task}`;
+    if (groups.length === 1) return renderClaims(groups[0]!.claims).join('\n').trim();
+    const figures = splitParts(task).parts.length > 1 ? keyFigures(answered) : [];
+    if (figures.length) out.push('## Key figures', '', ...figures.map(render), '');
+    for (const g of groups) out.push(...section(g, '##'));
   } else if (mode === 'swarm') {
     const byType = new Map<string, Group[]>();
     for (const g of groups) {
       const [type, ...rest] = g.label.split(': ');
       const key = rest.length ? type! : 'general';
-      byType.set(key, [...(byType.get(key) ?? []), { label: rest.length ? rest.join(': ') : g.label, claims: g.claims }]);
+      byType.set(key, [...(byType.get(key) ?? []), { ...g, label: rest.length ? rest.join(': ') : g.label }]);
     }
-    for (const [type, list] of byType) {
-      out.push(`## ${type}`, '');
-      for (const g of list) out.push(`#### ${g.label}`, '', ...g.claims.map(bullet), '');
-    }
+    for (const [type, list] of byType) out.push(`## ${type}`, '', ...list.flatMap((g) => section(g, '####')));
   } else {
-    for (const g of groups) out.push(`#### ${g.label}`, '', ...g.claims.map(bullet), '');
-  }
-  if (numbers.size) {
-    out.push(mode === 'mid' ? 'Sources:' : '## Sources', '');
-    for (const [source, n] of numbers) out.push(`[${n}] ${source}`);
+    for (const g of groups) out.push(...section(g, '####'));
   }
   return out.join('\n').trim();
 }

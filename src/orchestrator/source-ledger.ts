@@ -1,0 +1,178 @@
+import type { Citation, Source, Standing } from './task.js';
+
+/** Something a tool handed an agent: a stretch of a document, or a page at a URL. */
+interface ReadItem {
+  kind: Source['kind'];
+  title: string;
+  path?: string;
+  heading?: string;
+  from?: number;
+  to?: number;
+  url?: string;
+  date?: string;
+  standing?: Standing;
+}
+
+const span = (lines?: string): [number, number] | undefined => {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(lines ?? '');
+  return m ? [Number(m[1]), Number(m[2] ?? m[1])] : undefined;
+};
+const normalPath = (p: string) => p.replace(/^\.\//, '').replace(/\\/g, '/');
+const normalUrl = (u: string) => u.replace(/[#].*$/, '').replace(/\/$/, '');
+
+function itemsOfSearch(output: { results?: unknown[] }): ReadItem[] {
+  return (output.results ?? []).flatMap((r): ReadItem[] => {
+    const hit = r as { path?: string; title?: string; heading?: string; lines?: string; date?: string; date_from?: string; standing?: Standing; url?: string };
+    if (hit.path) {
+      const [from, to] = span(hit.lines) ?? [];
+      // A date taken from the file's mtime says nothing about its content: it is not shown.
+      const date = hit.date_from === 'mtime' ? undefined : hit.date;
+      return [{ kind: 'document', title: hit.title ?? hit.path, path: normalPath(hit.path), heading: hit.heading, from, to, date, standing: hit.standing }];
+    }
+    return hit.url ? [{ kind: 'web', title: hit.title ?? hit.url, url: hit.url }] : [];
+  });
+}
+
+function itemsOfRead(output: { path?: string; start_line?: number; end_line?: number; date?: string; standing?: Standing }): ReadItem[] {
+  if (!output.path) return [];
+  return [{ kind: 'document', title: output.path, path: normalPath(output.path), from: output.start_line, to: output.end_line, date: output.date, standing: output.standing }];
+}
+
+/** URLs anywhere in a tool's output (web search results, fetched pages, other tools). */
+function itemsWithUrls(output: unknown): ReadItem[] {
+  const out: ReadItem[] = [];
+  const visit = (value: unknown, depth: number) => {
+    if (depth > 4 || !value || typeof value !== 'object') return;
+    const v = value as { url?: unknown; final_url?: unknown; title?: unknown };
+    for (const u of [v.url, v.final_url]) if (typeof u === 'string' && /^https?:\/\//.test(u)) out.push({ kind: 'web', title: typeof v.title === 'string' ? v.title : u, url: u });
+    for (const child of Array.isArray(value) ? value : Object.values(value)) visit(child, depth + 1);
+  };
+  visit(output, 0);
+  return out;
+}
+
+/**
+ * The task's sources: everything its agents read (as tool results), and the numbers citations
+ * get. A source is numbered once, when an agent first cites it; a citation that matches nothing
+ * read is refused and counted.
+ */
+export class SourceLedger {
+  private readonly read: ReadItem[] = [];
+  private readonly cited: Source[] = [];
+  private readonly byKey = new Map<string, Source>();
+  /** URLs that appear inside what was read: quoting them is not citing them. */
+  private readonly mentioned = new Set<string>();
+  /** Citations refused because nothing the task read matches them. */
+  unverified = 0;
+
+  /** Record what a tool returned to an agent. */
+  noteToolResult(toolName: string, output: unknown): void {
+    if (!output || typeof output !== 'object') return;
+    for (const m of JSON.stringify(output).matchAll(/https?:\/\/[^\s"'<>()[\]\\`]+/g)) this.mentioned.add(normalUrl(m[0].replace(/[.,;:!?]+$/, '')));
+    if (toolName === 'search_documents') this.read.push(...itemsOfSearch(output as { results?: unknown[] }));
+    else if (toolName === 'read_document') this.read.push(...itemsOfRead(output as Parameters<typeof itemsOfRead>[0]));
+    else this.read.push(...itemsWithUrls(output));
+  }
+
+  /** What was read that a citation points at, if anything: same file and overlapping lines, or same URL. */
+  private match(c: Citation): ReadItem | undefined {
+    if (c.url) return this.read.find((r) => r.url && normalUrl(r.url) === normalUrl(c.url!));
+    const file = normalPath(c.source);
+    const cited = span(c.lines);
+    // The stretch read that overlaps the cited lines most; lines that match nothing read (a model
+    // misremembering them) are corrected to the nearest stretch of the same file.
+    let best: ReadItem | undefined;
+    let bestScore = -Infinity;
+    for (const r of this.read) {
+      if (r.path !== file) continue;
+      if (!cited || r.from === undefined) return r;
+      const score = Math.min(cited[1], r.to ?? r.from) - Math.max(cited[0], r.from);
+      if (score > bestScore) [best, bestScore] = [r, score];
+    }
+    return best;
+  }
+
+  private number(item: ReadItem): Source {
+    const lines = item.from !== undefined ? `${item.from}-${item.to ?? item.from}` : undefined;
+    const key = item.url ? `url:${normalUrl(item.url)}` : `doc:${item.path}#${lines ?? ''}`;
+    let source = this.byKey.get(key);
+    if (!source) {
+      source = {
+        n: this.cited.length + 1,
+        kind: item.kind,
+        title: item.title,
+        ...(item.path ? { path: item.path } : {}),
+        ...(item.heading ? { heading: item.heading } : {}),
+        ...(lines ? { lines } : {}),
+        ...(item.url ? { url: item.url } : {}),
+        ...(item.date ? { date: item.date } : {}),
+        ...(item.standing ? { standing: item.standing } : {}),
+        retrieved_at: new Date().toISOString(),
+      };
+      this.cited.push(source);
+      this.byKey.set(key, source);
+    }
+    return source;
+  }
+
+  /** The task-wide number of a citation, or undefined (and counted) when nothing read matches it. */
+  cite(c: Citation): Source | undefined {
+    const item = this.match(c);
+    if (!item) {
+      this.unverified++;
+      return undefined;
+    }
+    return this.number(item);
+  }
+
+  /** Whether a URL appears in something the task read (a document quoting it, say). */
+  mentions(url: string): boolean {
+    return this.mentioned.has(normalUrl(url));
+  }
+
+  /** Whether a page at this URL was itself read (a search result, a fetched page). */
+  wasRead(url: string): boolean {
+    return this.read.some((r) => r.url && normalUrl(r.url) === normalUrl(url));
+  }
+
+  /** The source numbered `n`, if one is. */
+  get(n: number): Source | undefined {
+    return this.cited[n - 1];
+  }
+
+  /** A citation numbered `n` that no source has (a synthesizer's invention): counted. */
+  refuse(): void {
+    this.unverified++;
+  }
+
+  /** Every source: the cited ones by number, then what was read but never cited. */
+  list(): Source[] {
+    const uncited = new Map<string, ReadItem>();
+    for (const r of this.read) {
+      const lines = r.from !== undefined ? `${r.from}-${r.to ?? r.from}` : '';
+      const key = r.url ? `url:${normalUrl(r.url)}` : `doc:${r.path}#${lines}`;
+      if (!this.byKey.has(key) && !uncited.has(key)) uncited.set(key, r);
+    }
+    const now = new Date().toISOString();
+    const rest = [...uncited.values()].map((r, i): Source => ({
+      n: this.cited.length + i + 1,
+      kind: r.kind,
+      title: r.title,
+      ...(r.path ? { path: r.path } : {}),
+      ...(r.heading ? { heading: r.heading } : {}),
+      ...(r.from !== undefined ? { lines: `${r.from}-${r.to ?? r.from}` } : {}),
+      ...(r.url ? { url: r.url } : {}),
+      ...(r.date ? { date: r.date } : {}),
+      ...(r.standing ? { standing: r.standing } : {}),
+      retrieved_at: now,
+    }));
+    return [...this.cited, ...rest];
+  }
+}
+
+/** `[3] reports/fy2025.pdf — Financials › Revenue (lines 12-14)`, as reports list a source. */
+export function formatSource(s: Source): string {
+  if (s.url) return `[${s.n}] ${s.title && s.title !== s.url ? `${s.title} — ` : ''}${s.url}`;
+  const vintage = [s.date, s.standing && s.standing !== 'current' ? s.standing : ''].filter(Boolean).join(', ');
+  return `[${s.n}] ${s.path ?? s.title}${s.heading ? ` — ${s.heading}` : ''}${s.lines ? ` (lines ${s.lines})` : ''}${vintage ? ` · ${vintage}` : ''}`;
+}

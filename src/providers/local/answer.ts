@@ -1,0 +1,186 @@
+import type { CorpusIndex, SearchHit } from '../../corpus/corpus-index.js';
+import { jaccard, splitSentences, terms } from '../../corpus/text.js';
+import { standingRank } from '../../corpus/vintage.js';
+import { currentFirst, labelHistory } from './vintage-rules.js';
+
+/** How the offline model answers one sub-question from the passages it read: extractively, cited. */
+
+/** Words that say what kind of answer is wanted, not what it is about. */
+const GENERIC = new Set(
+  terms(
+    'document documents say says tell information info detail details overview summary summarise summarize brief ' +
+      'describe list key main give find know please prepare write question questions answer include including cover ' +
+      'covering regarding concerning related relevant current currently latest recent new kind sort type thing things ' +
+      'company organisation organization corpus report much many happen happens occur occurs mean means handle handled',
+  ),
+);
+
+/** A unit must cover at least this share of the question's weight to be quoted at all. */
+export const RELEVANCE_FLOOR = 0.5;
+/** …and be within this share of the best unit's coverage. */
+const RELATIVE_FLOOR = 0.8;
+const MAX_UNITS = 10;
+const DUPLICATE = 0.6;
+const HOW_TO = /\bhow (?:do|does|to|can|should|would)\b|\bsteps?\b|\bprocedures?\b|\binstructions?\b|\brunbook\b|\bcommands?\b/i;
+
+/** A quotable piece of a passage: a sentence of prose, a whole list or code block, or a table row. */
+export interface Unit {
+  text: string;
+  hit: SearchHit;
+  rank: number;
+  words: Set<string>;
+  block: boolean;
+  coverage: number;
+  /** Set when the unit is stated only as history (an older or non-current figure). */
+  label?: string;
+}
+
+function idf(corpus: CorpusIndex, term: string): number {
+  const { passages } = corpus.stats();
+  return Math.log(1 + passages / (1 + corpus.documentFrequency(term)));
+}
+
+/** The question's terms with their weights: rarer words weigh more; words the corpus lacks the most. */
+export function questionWeights(question: string, context: string, corpus: CorpusIndex): Map<string, number> {
+  const pick = (text: string) => [...new Set(terms(text))].filter((t) => !GENERIC.has(t));
+  const own = pick(question);
+  const chosen = own.length ? own : pick(context);
+  return new Map(chosen.map((t) => [t, idf(corpus, t)]));
+}
+
+/** The items of a list passage as prose (its intro, then each item), for questions that are not how-tos. */
+const listAsProse = (text: string) => text.replace(/^\s*(?:[-*+]|\d+[.)])\s+/gm, '\n\n');
+
+function unitsOf(hits: SearchHit[], howTo: boolean): Array<Omit<Unit, 'coverage'>> {
+  const out: Array<Omit<Unit, 'coverage'>> = [];
+  hits.forEach((hit, rank) => {
+    // Steps and code are quoted whole; a list of facts answers a plain question item by item.
+    const whole = hit.kind === 'row' || hit.kind === 'code' || (hit.kind === 'list' && (howTo || /^\s*1[.)]/m.test(hit.text)));
+    if (whole) {
+      out.push({ text: hit.text, hit, rank, words: new Set(terms(hit.text)), block: hit.kind !== 'row' });
+      return;
+    }
+    for (const sentence of splitSentences(hit.kind === 'list' ? listAsProse(hit.text) : hit.text)) {
+      if (sentence.length < 20 || sentence.split(/\s+/).length < 4 || META.test(sentence)) continue;
+      out.push({ text: sentence, hit, rank, words: new Set(terms(sentence)), block: false });
+    }
+  });
+  return out;
+}
+
+/** What a unit is filed under: its own heading, the headings above it, its file's folders and name. */
+function contextTerms(hit: SearchHit): { last: Set<string>; above: Set<string>; where: Set<string> } {
+  const trail = hit.heading.split(' › ');
+  return {
+    last: new Set(terms(trail.at(-1) ?? '')),
+    above: new Set(terms(trail.slice(0, -1).join(' '))),
+    where: new Set(terms(hit.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' '))),
+  };
+}
+
+/**
+ * How well a unit answers: each question word counts by its weight, fully when the unit says it,
+ * a little less when only what the unit is filed under does (its heading, the headings above, its
+ * folder or file name); words found where it is filed add a little more, so a section about the
+ * subject beats a passing mention elsewhere. Missing the most telling word costs a third.
+ */
+function coverage(unit: Omit<Unit, 'coverage'>, weights: Map<string, number>): number {
+  const ctx = contextTerms(unit.hit);
+  let total = 0;
+  let got = 0;
+  let filed = 0;
+  for (const [term, w] of weights) {
+    total += w;
+    const strength = unit.words.has(term) ? 1 : ctx.last.has(term) ? 0.9 : ctx.above.has(term) ? 0.8 : ctx.where.has(term) ? 0.75 : 0;
+    got += w * strength;
+    if (ctx.last.has(term) || ctx.above.has(term) || ctx.where.has(term)) filed += w;
+  }
+  if (total === 0 || got === 0) return 0;
+  // Missing the question's most telling word is missing its point ("the CEO's salary" is not "the CEO").
+  const focus = [...weights].sort((a, b) => b[1] - a[1])[0]![0];
+  const focused = unit.words.has(focus) || ctx.last.has(focus) || ctx.above.has(focus) || ctx.where.has(focus) ? 1 : 0.7;
+  return (focused * (0.85 * got + 0.15 * filed)) / total;
+}
+
+/** A document that speaks to the question once, beside others that do so at length, is likely a passing mention. */
+function documentFocus<T extends { hit: SearchHit; coverage: number }>(units: T[]): T[] {
+  const perDoc = new Map<string, number>();
+  for (const u of units) perDoc.set(u.hit.path, (perDoc.get(u.hit.path) ?? 0) + 1);
+  const most = Math.max(...perDoc.values());
+  if (most < 3) return units;
+  return units.map((u) => ({ ...u, coverage: u.coverage * (perDoc.get(u.hit.path)! >= 2 ? 1 : 0.9) }));
+}
+
+/** A document's notes about itself ("Last updated: May 2026 by …", "SUPERSEDED — see …") answer nothing. */
+const META = /^_?(?:last\s+)?(?:updated|revised|reviewed|prepared|published|issued|status|version|dated|draft|superseded|archived|next\s+review)\b.{0,150}$/i;
+
+/** The units that answer: above the floor, close to the best, not repeating each other. */
+export function selectUnits(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): Unit[] {
+  // "Who runs the company (leadership)": the topic in brackets is the user's own name for the part;
+  // a unit on that topic answers as well as one that repeats the question's words.
+  const topic = /\(([^()]+)\)\s*$/.exec(question)?.[1] ?? '';
+  const weights = questionWeights(topic ? question.slice(0, question.lastIndexOf('(')) : question, context, corpus);
+  const topicWeights = topic ? questionWeights(topic, '', corpus) : new Map<string, number>();
+  if (weights.size === 0 && topicWeights.size === 0) return [];
+  const howTo = HOW_TO.test(question);
+  const score = (u: Omit<Unit, 'coverage'>) => Math.max(coverage(u, weights), topicWeights.size ? coverage(u, topicWeights) : 0);
+  const scored = documentFocus(
+    unitsOf(hits, howTo)
+      .map((u) => ({ ...u, coverage: score(u) + (howTo && u.block ? 0.15 : 0) }))
+      .filter((u) => u.coverage >= RELEVANCE_FLOOR),
+  );
+  if (scored.length === 0) return [];
+  // Close to the best few, not to the single best: one sentence that happens to repeat the
+  // question's word must not push out the section that answers it.
+  const best = [...scored.map((u) => u.coverage)].sort((a, b) => b - a)[Math.min(2, scored.length - 1)]!;
+  const ranked = scored
+    .filter((u) => u.coverage >= RELATIVE_FLOOR * best)
+    .sort((a, b) => b.coverage - a.coverage || currentFirst(a.hit, b.hit) || a.rank - b.rank);
+  const chosen: Unit[] = [];
+  for (const unit of ranked) {
+    if (chosen.length >= MAX_UNITS) break;
+    if (chosen.some((c) => c.text === unit.text || jaccard(c.words, unit.words) >= DUPLICATE)) continue;
+    chosen.push(unit);
+  }
+  return labelHistory(chosen, ranked);
+}
+
+const notFound = (question: string) => `The documents in the corpus do not answer this: ${question.replace(/\s+/g, ' ').trim()}`;
+
+function render(unit: Unit, n: number): string {
+  const label = unit.label ? `_${unit.label}:_ ` : '';
+  if (!unit.block) return `- ${label}${unit.text} [${n}]`;
+  // A list or code block is quoted whole, under the sentence that introduces it (or its heading).
+  const [first, ...rest] = unit.text.split('\n\n');
+  const intro = /[:：]\s*$/.test(first ?? '') ? first! : `${unit.hit.heading.split(' › ').at(-1) || unit.hit.title}:`;
+  const body = intro === first ? rest.join('\n\n') : unit.text;
+  return `${label}${intro.replace(/[:：]\s*$/, '')} [${n}]:\n\n${body}`;
+}
+
+/** What a worker searches for: the question's telling words, without the ones that only ask. */
+export function searchQuery(question: string, context: string): string {
+  const words = (text: string) => text.split(/\s+/).filter((w) => terms(w).some((t) => !GENERIC.has(t)));
+  const own = words(question);
+  return (own.length ? own : words(context)).join(' ') || question;
+}
+
+/** An extractive answer: the passages' units that answer, each cited, or one plain "not found". */
+export function answer(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): string {
+  const units = selectUnits(question, context, hits, corpus);
+  if (units.length === 0) return notFound(question);
+  const keys: string[] = [];
+  const number = (h: SearchHit) => {
+    const key = `${h.path}#${h.lines}`;
+    if (!keys.includes(key)) keys.push(key);
+    return keys.indexOf(key) + 1;
+  };
+  const byStanding = [...units].sort((a, b) => standingRank(a.hit.standing) - standingRank(b.hit.standing) || Number(a.block) - Number(b.block));
+  const facts = byStanding.filter((u) => !u.block).map((u) => render(u, number(u.hit)));
+  const blocks = byStanding.filter((u) => u.block).map((u) => render(u, number(u.hit)));
+  const hitsByKey = new Map(units.map((u) => [`${u.hit.path}#${u.hit.lines}`, u.hit]));
+  const sources = keys.map((k, i) => {
+    const h = hitsByKey.get(k)!;
+    return `[${i + 1}] ${h.path}${h.heading ? ` — ${h.heading}` : ''} (lines ${h.lines})`;
+  });
+  return [facts.join('\n'), ...blocks].filter(Boolean).join('\n\n') + `\n\nSources:\n${sources.join('\n')}`;
+}
