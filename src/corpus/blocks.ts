@@ -68,14 +68,31 @@ function toBlock(token: Token, startLine: number): Block | undefined {
   }
 }
 
+/**
+ * A plain-text table: two or more lines whose cells are set apart by runs of spaces, the same number
+ * of cells on each line (the first line the header). Plain-text exports and hand-written notes lay
+ * tables out this way.
+ */
+function alignedTable(lines: string[], startLine: number): Block | undefined {
+  if (lines.length < 2) return undefined;
+  const cells = lines.map((l) => l.trim().split(/\s{2,}|\t+/).map((c) => c.trim()));
+  const width = cells[0]!.length;
+  if (width < 2 || !cells.every((c) => c.length === width)) return undefined;
+  const rows = cells.slice(1).map((c, i) => ({ cells: c, line: startLine + 1 + i }));
+  return { kind: 'table', header: cells[0]!, rows, startLine, endLine: startLine + lines.length - 1 };
+}
+
 /** The blocks of a Markdown text, in order, each with its line range. */
 export function parseBlocks(markdown: string): Block[] {
   const out: Block[] = [];
+  const source = markdown.replace(/\r\n?/g, '\n');
+  const lines = source.split('\n');
   let line = 1;
-  for (const token of marked.lexer(markdown.replace(/\r\n?/g, '\n'), { gfm: true })) {
+  for (const token of marked.lexer(source, { gfm: true })) {
     // Leading newlines of a token belong to the gap before it.
     const lead = /^\n*/.exec(token.raw)![0].length;
-    const block = toBlock(token, line + lead);
+    const parsed = toBlock(token, line + lead);
+    const block = parsed?.kind === 'paragraph' ? (alignedTable(lines.slice(parsed.startLine - 1, parsed.endLine), parsed.startLine) ?? parsed) : parsed;
     if (block && (block.kind !== 'paragraph' || block.text)) out.push(block);
     line += lineCount(token.raw);
   }

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import MiniSearch from 'minisearch';
+import MiniSearch, { type SearchResult } from 'minisearch';
 import type { Logger } from '../logger.js';
 import type { Standing } from '../orchestrator/task.js';
 import { parseBlocks } from './blocks.js';
 import { isCorpusPath, listDocuments, readDocument } from './documents.js';
 import { passagesOf, type Passage, type PassageKind } from './passages.js';
 import { resolveInCorpus } from './safe-path.js';
-import { STOPWORDS, bestSnippet, stem, tokenize } from './text.js';
+import { STOPWORDS, bestSnippet, stem, terms, tokenize } from './text.js';
 import { vintageOf } from './vintage.js';
 
 /** One ranked search result, with its citation and the document's vintage. */
@@ -52,6 +52,8 @@ export interface CorpusIndex {
   search(query: string, options?: SearchOptions): SearchHit[];
   /** Lines of one document; the path is checked by the index's own rules before anything is read. */
   read(relative: string, range?: { start_line?: number; end_line?: number }): Promise<DocumentLines>;
+  /** The stemmed words of a whole document (its passages and headings), for "is this document about X". */
+  documentTerms(relative: string): ReadonlySet<string>;
   /** In how many passages a term occurs (stemmed like the index): the corpus vocabulary. */
   documentFrequency(term: string): number;
   stats(): { root: string; documents: number; passages: number };
@@ -79,11 +81,14 @@ interface DocInfo {
 
 type Doc = Passage & { id: number };
 
+/** Rows a search adds so that a table found by one row comes whole. */
+const MAX_TABLE_ROWS = 40;
+
 function createMiniSearch(known: (term: string) => boolean) {
   return new MiniSearch<Doc>({
     // The folders and name of a file say what it is about (`finance/fy2025-annual-report.pdf`).
     fields: ['heading', 'text', 'where'],
-    extractField: (doc, field) => (field === 'where' ? doc.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' ') : String((doc as unknown as Record<string, unknown>)[field] ?? '')),
+    extractField: (doc, field) => (field === 'where' ? doc.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' ') : (doc as unknown as Record<string, string>)[field]!),
     storeFields: ['path', 'heading', 'startLine', 'endLine', 'kind', 'text'],
     tokenize,
     // Stopwords match nearly every passage: leaving them out keeps posting lists short.
@@ -124,12 +129,50 @@ export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusI
     return n;
   }
   let nextId = 1;
+  /**
+   * A table answers as a whole: after each row found, the other rows of its table (same document and
+   * section, adjacent lines) follow it, ranked just below it, up to `MAX_TABLE_ROWS` in all.
+   */
+  function withWholeTables(hits: SearchResult[]): SearchResult[] {
+    const out: SearchResult[] = [];
+    const have = new Set(hits.map((h) => h.id));
+    let extra = 0;
+    for (const hit of hits) {
+      out.push(hit);
+      if (hit.kind !== 'row') continue;
+      for (const id of docs.get(hit.path as string)?.ids ?? []) {
+        if (have.has(id) || extra >= MAX_TABLE_ROWS) continue;
+        const row = mini.getStoredFields(id);
+        if (!row || row.kind !== 'row' || row.heading !== hit.heading) continue;
+        have.add(id);
+        extra++;
+        out.push({ ...row, id, score: hit.score * 0.99, terms: [], queryTerms: [], match: {} });
+      }
+    }
+    return out;
+  }
+  /** Words of recently asked documents: a cache, bounded, emptied when a document changes. */
+  const docTerms = new Map<string, Set<string>>();
+  function documentTerms(rel: string): ReadonlySet<string> {
+    let set = docTerms.get(rel);
+    if (!set) {
+      set = new Set<string>();
+      for (const id of docs.get(rel)?.ids ?? []) {
+        const stored = mini.getStoredFields(id) as { heading?: string; text?: string } | undefined;
+        for (const t of terms(`${stored?.heading ?? ''} ${stored?.text ?? ''}`)) set.add(t);
+      }
+      if (docTerms.size >= 500) docTerms.clear();
+      docTerms.set(rel, set);
+    }
+    return set;
+  }
 
   const remove = (rel: string) => {
     const doc = docs.get(rel);
     if (!doc) return;
     mini.discardAll(doc.ids);
     docs.delete(rel);
+    docTerms.delete(rel);
     df.clear();
   };
   const add = async (rel: string) => {
@@ -179,7 +222,7 @@ export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusI
       const hits = mini.search(query, {
         filter: prefix ? (r) => r.path === prefix || String(r.path).startsWith(`${prefix}/`) : undefined,
       });
-      return hits.slice(0, limit).map((h) => {
+      return withWholeTables(hits.slice(0, limit)).map((h) => {
         const doc = docs.get(h.path as string);
         return {
           path: h.path as string,
@@ -203,6 +246,7 @@ export async function createCorpusIndex(options: CorpusOptions): Promise<CorpusI
       const doc = docs.get(relative) ?? { ...vintageOf(relative, text, mtime) };
       return { path: relative, start_line, end_line: end, total_lines: lines.length, date: doc.date, standing: doc.standing, text: lines.slice(start_line - 1, end).join('\n') };
     },
+    documentTerms,
     documentFrequency,
     stats: () => ({ root, documents: docs.size, passages: mini.documentCount }),
     refresh,

@@ -11,7 +11,7 @@ export function tokenize(text: string): string[] {
   return text
     .replace(PHRASAL, '$1$2')
     // "Series B", "Plan A", "Gate C": a name and its letter are one word (the letter alone is nothing).
-    .replace(/\b(\p{Lu}\p{Ll}+)\s+(\p{Lu})\b(?!\p{Ll}|[.'’]\p{L})/gu, '$1$2')
+    .replace(/\b(\p{Lu}\p{Ll}+)\s+(\p{Lu})\b(?!\p{Ll}|[.'’]\p{L})/gu, '$1_$2')
     .split(/[^\p{L}\p{N}_]+/u)
     .filter(Boolean);
 }
@@ -34,14 +34,16 @@ export const STOPWORDS = new Set(
  * and words with digits are left alone.
  */
 export function stem(word: string): string {
-  const base = suffixOff(word);
+  // A silent final e goes too, so "raise" meets "raised" (rais) and "lease" meets "leased".
+  const base = suffixOff(word).replace(/(?<=[^aeiou][bcdfgklmnprstuvz])e$/, '');
   // Word families share their first six letters (financial, finance; investor, investment;
   // delivery, delivered): the key keeps them together.
-  return base.length > 6 && !/\d/.test(base) ? base.slice(0, 6) : base;
+  return base.length > 6 && !/[\d_]/.test(base) ? base.slice(0, 6) : base;
 }
 
 function suffixOff(word: string): string {
-  if (word.length < 4 || /\d/.test(word)) return word;
+  if (word.length < 4 || /[\d_]/.test(word)) return word;
+  if (/(?:series|species)$/.test(word)) return word;
   if (/ies$/.test(word) && word.length > 4) return `${word.slice(0, -3)}y`;
   if (/(?:ss|us|is)$/.test(word)) return word;
   if (/(?:sses|shes|ches|xes|zes)$/.test(word)) return word.slice(0, -2);
@@ -58,7 +60,10 @@ function undo(base: string): string {
 
 /** Lower-case content words of a text (no stopwords, no single characters). */
 export function contentWords(text: string): string[] {
-  return tokenize(text.toLowerCase()).filter((w) => w.length > 1 && !STOPWORDS.has(w));
+  // Tokenized before lower-casing: "Series B" is one word only while its capitals show.
+  return tokenize(text)
+    .map((w) => w.toLowerCase())
+    .filter((w) => w.length > 1 && !STOPWORDS.has(w));
 }
 
 /** Stemmed content words: what the index and the scoring compare. */

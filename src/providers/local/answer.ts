@@ -11,7 +11,7 @@ const GENERIC = new Set(
     'document documents say says tell information info detail details overview summary summarise summarize brief ' +
       'describe list key main give find know please prepare write question questions answer include including cover ' +
       'covering regarding concerning related relevant current currently latest recent new kind sort type thing things ' +
-      'company organisation organization corpus report much many happen happens occur occurs mean means handle handled',
+      'company organisation organization corpus report much many rule rules status quickly fast soon often happen happens occur occurs mean means handle handled',
   ),
 );
 
@@ -21,7 +21,7 @@ export const RELEVANCE_FLOOR = 0.5;
 const RELATIVE_FLOOR = 0.8;
 const MAX_UNITS = 10;
 const DUPLICATE = 0.6;
-const HOW_TO = /\bhow (?:do|does|to|can|should|would)\b|\bsteps?\b|\bprocedures?\b|\binstructions?\b|\brunbook\b|\bcommands?\b/i;
+const HOW_TO = /\bhow (?:do|can|should|would) (?:i|we|you|one)\b|\bhow to\b|\bsteps?\b|\bprocedures?\b|\binstructions?\b|\brunbook\b|\bcommands?\b/i;
 
 /** A quotable piece of a passage: a sentence of prose, a whole list or code block, or a table row. */
 export interface Unit {
@@ -41,8 +41,11 @@ function idf(corpus: CorpusIndex, term: string): number {
 }
 
 /** The question's terms with their weights: rarer words weigh more; words the corpus lacks the most. */
+/** "now in force", "currently in effect": ways of asking for the current version, which vintage rules already give. */
+const CURRENT_FRAME = /\b(?:now |currently |still )?in (?:force|effect|place|operation)\b/gi;
+
 export function questionWeights(question: string, context: string, corpus: CorpusIndex): Map<string, number> {
-  const pick = (text: string) => [...new Set(terms(text))].filter((t) => !GENERIC.has(t));
+  const pick = (text: string) => [...new Set(terms(text.replace(CURRENT_FRAME, ' ')))].filter((t) => !GENERIC.has(t));
   const own = pick(question);
   const chosen = own.length ? own : pick(context);
   return new Map(chosen.map((t) => [t, idf(corpus, t)]));
@@ -84,22 +87,24 @@ function contextTerms(hit: SearchHit): { last: Set<string>; above: Set<string>; 
  * folder or file name); words found where it is filed add a little more, so a section about the
  * subject beats a passing mention elsewhere. Missing the most telling word costs a third.
  */
-function coverage(unit: Omit<Unit, 'coverage'>, weights: Map<string, number>): number {
-  const ctx = contextTerms(unit.hit);
+function coverage(unit: Omit<Unit, 'coverage'>, weights: Map<string, number>, corpus: CorpusIndex): number {
+  const ctx = { ...contextTerms(unit.hit), document: corpus.documentTerms(unit.hit.path) };
   let total = 0;
   let got = 0;
   let filed = 0;
   for (const [term, w] of weights) {
     total += w;
-    const strength = unit.words.has(term) ? 1 : ctx.last.has(term) ? 0.9 : ctx.above.has(term) ? 0.8 : ctx.where.has(term) ? 0.75 : 0;
+    const strength = unit.words.has(term) ? 1 : ctx.last.has(term) ? 0.9 : ctx.above.has(term) ? 0.8 : ctx.where.has(term) ? 0.75 : ctx.document.has(term) ? 0.6 : 0;
     got += w * strength;
     if (ctx.last.has(term) || ctx.above.has(term) || ctx.where.has(term)) filed += w;
   }
   if (total === 0 || got === 0) return 0;
   // Missing the question's most telling word is missing its point ("the CEO's salary" is not "the CEO").
   const focus = [...weights].sort((a, b) => b[1] - a[1])[0]![0];
-  const focused = unit.words.has(focus) || ctx.last.has(focus) || ctx.above.has(focus) || ctx.where.has(focus) ? 1 : 0.7;
-  return (focused * (0.85 * got + 0.15 * filed)) / total;
+  const raw = (0.85 * got + 0.15 * filed) / total;
+  const hasFocus = unit.words.has(focus) || ctx.last.has(focus) || ctx.above.has(focus) || ctx.where.has(focus) || ctx.document.has(focus);
+  // A unit that covers most of the question may word its point differently ("suit" for "lawsuit").
+  return hasFocus || raw >= 0.7 ? raw : 0.7 * raw;
 }
 
 /** A document that speaks to the question once, beside others that do so at length, is likely a passing mention. */
@@ -123,7 +128,12 @@ export function selectUnits(question: string, context: string, hits: SearchHit[]
   const topicWeights = topic ? questionWeights(topic, '', corpus) : new Map<string, number>();
   if (weights.size === 0 && topicWeights.size === 0) return [];
   const howTo = HOW_TO.test(question);
-  const score = (u: Omit<Unit, 'coverage'>) => Math.max(coverage(u, weights), topicWeights.size ? coverage(u, topicWeights) : 0);
+  // "Funding history and investors": a unit that answers either half answers the part.
+  const halves = conjuncts(topic ? question.slice(0, question.lastIndexOf('(')) : question)
+    .map((c) => questionWeights(c, '', corpus))
+    .filter((w) => w.size > 0);
+  const score = (u: Omit<Unit, 'coverage'>) =>
+    Math.max(coverage(u, weights, corpus), topicWeights.size ? coverage(u, topicWeights, corpus) : 0, ...halves.map((w) => 0.95 * coverage(u, w, corpus)));
   const scored = documentFocus(
     unitsOf(hits, howTo)
       .map((u) => ({ ...u, coverage: score(u) + (howTo && u.block ? 0.15 : 0) }))
@@ -157,10 +167,18 @@ function render(unit: Unit, n: number): string {
   return `${label}${intro.replace(/[:：]\s*$/, '')} [${n}]:\n\n${body}`;
 }
 
+/** The halves of "X and Y" (or "X, Y and Z"): each asks for something of its own. */
+function conjuncts(question: string): string[] {
+  const parts = question.split(/\s*(?:,|;|\band\b|\bas well as\b)\s*/i).map((p) => p.trim()).filter(Boolean);
+  return parts.length > 1 ? parts : [];
+}
+
 /** What a worker searches for: the question's telling words, without the ones that only ask. */
 export function searchQuery(question: string, context: string): string {
-  const words = (text: string) => text.split(/\s+/).filter((w) => terms(w).some((t) => !GENERIC.has(t)));
-  const own = words(question);
+  // Words that only ask ("what", "status", "how quickly") go; names with their letter ("Series B") stay whole.
+  const words = (text: string) =>
+    (text.match(/\p{Lu}\p{Ll}+\s+\p{Lu}\b|\S+/gu) ?? []).filter((w) => terms(w).some((t) => !GENERIC.has(t)));
+  const own = words(question.replace(CURRENT_FRAME, ' '));
   return (own.length ? own : words(context)).join(' ') || question;
 }
 

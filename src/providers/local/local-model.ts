@@ -86,7 +86,7 @@ const say = (output: string): Reply => ({ parts: textParts(output), output, reas
 export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): LanguageModelV3 {
   const respond = (options: LanguageModelV3CallOptions): Reply => {
     const brief = briefOf(options);
-    if (brief.role === 'planner') return say(JSON.stringify(plan(brief.task, brief.count ?? 5, corpus)));
+    if (brief.role === 'planner') return say(JSON.stringify(plan(brief.task, brief.count ?? 5)));
     const mode = MERGE_MODE[brief.role];
     if (mode) return say(merge(brief.task, brief.findings ?? [], mode));
     const question = brief.question ?? brief.task;

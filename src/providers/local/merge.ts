@@ -92,9 +92,13 @@ function renderClaims(claims: Claim[]): string[] {
 
 const isHistory = (c: Claim) => /^_[^_]+:_/.test(c.text);
 
-/** Key figures: the first claims with a number from each section, never a labelled older figure. */
+/** A figure: a number that is not only a date or a year. */
+const hasFigure = (text: string) =>
+  /\d/.test(text.replace(/\b\d{4}-\d{2}(?:-\d{2})?\b|\b\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w* \d{4}\b|\b(?:19|20)\d{2}\b/gi, ''));
+
+/** Key figures: the first claims with a figure from each section, never a labelled older figure. */
 function keyFigures(groups: Group[]): Claim[] {
-  return groups.flatMap((g) => g.claims.filter((c) => !c.block && /\d/.test(c.text) && !isHistory(c)).slice(0, 2)).slice(0, 10);
+  return groups.flatMap((g) => g.claims.filter((c) => !c.block && hasFigure(c.text) && !isHistory(c)).slice(0, 2)).slice(0, 10);
 }
 
 function section(g: Group, level: string): string[] {
