@@ -2,10 +2,14 @@
  * `npm run bench`: orchestration overhead against a zero-latency model, and SSE fan-out to 1,000
  * clients, each next to a baseline measured in the same run. Prints a markdown table.
  *
+ * Parts: overhead, sse, health, corpus, store, quality, loop (all by default). Name some on the
+ * command line (`npm run bench -- loop store`; commas work too) or in BENCH_ONLY (comma-separated);
+ * the command line wins. An unknown part stops the bench before anything runs.
+ *
  * Knobs (environment): BENCH_ROUNDS, BENCH_TASKS, BENCH_AGENTS, BENCH_SSE_CLIENTS,
- * BENCH_SSE_EVENTS, BENCH_SSE_EVERY_MS, BENCH_SSE_BURST, BENCH_CORPUS_DOCS, BENCH_ONLY (comma-separated
- * parts: overhead, sse, health, corpus, store). Exits 1 only when a correctness check
- * fails (a task not completed, a client missing an event); missed speed targets are reported.
+ * BENCH_SSE_EVENTS, BENCH_SSE_EVERY_MS, BENCH_SSE_BURST, BENCH_CORPUS_DOCS, BENCH_LOOP_TASKS,
+ * BENCH_LOOP_AGENTS, BENCH_ONLY. Exits 1 only when a correctness check fails (a task not
+ * completed, a client missing an event); missed speed targets are reported.
  */
 import os from 'node:os';
 import { loadConfig } from '../src/config.js';
@@ -13,8 +17,10 @@ import { measureOverhead, type OverheadRound } from './bench/overhead.js';
 import { median, ms, num, ratio, renderTable, type Row } from './bench/report.js';
 import { measureCorpus } from './bench/corpus-bench.js';
 import { measureHealth } from './bench/health-bench.js';
+import { measureLoop } from './bench/loop-bench.js';
 import { measureSse, type SseOptions, type SseRun } from './bench/sse.js';
 import { measureStore } from './bench/store-bench.js';
+import { describeQuality, measureQuality, qualityRows } from './bench/quality.js';
 import { startBareServer, startOurServer } from './bench/sse-servers.js';
 
 const option = (name: string, fallback: number): number => {
@@ -36,7 +42,22 @@ const SSE: SseOptions = {
 // The baseline runs as many bare calls at once as the orchestrator allows model calls by default.
 const CONCURRENCY = loadConfig({}).limits.maxConcurrentAgents;
 const CORPUS_DOCS = option('BENCH_CORPUS_DOCS', 10_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'overhead,sse,health,corpus,store').split(',').map((p) => p.trim()));
+const LOOP_TASKS = option('BENCH_LOOP_TASKS', 30);
+const LOOP_AGENTS = option('BENCH_LOOP_AGENTS', 20);
+
+/** Every part, in the order they run; all of them by default. */
+const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop'] as const;
+
+/** The parts to run: those named on the command line, else in BENCH_ONLY, else all. */
+function selectParts(argv: string[], env: string | undefined): Set<string> {
+  const names = (values: string[]) => values.flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  const fromArgv = names(argv.filter((arg) => !arg.startsWith('-')));
+  const chosen = fromArgv.length > 0 ? fromArgv : names(env === undefined ? [] : [env]);
+  const unknown = chosen.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`unknown bench part: ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
+  return new Set(chosen.length > 0 ? chosen : PARTS);
+}
+const ONLY = selectParts(process.argv.slice(2), process.env.BENCH_ONLY);
 
 async function overheadRounds(): Promise<OverheadRound[]> {
   await measureOverhead({ tasks: 10, agentsPerTask: AGENTS, baselineConcurrency: CONCURRENCY }); // warm-up, not reported
@@ -115,6 +136,24 @@ async function main(): Promise<void> {
   if (ONLY.has('store')) {
     console.log('\nStore: 100 running tasks × 500 agent_progress events through the event log; listing from 10,000 stored tasks.');
     rows.push(...(await measureStore({ tasks: 100, eventsPerTask: 500, listTasks: 10_000 })));
+  }
+  if (ONLY.has('quality')) {
+    console.log('\nQuality: the fixture corpora northwind and harbor (scripts/fixtures), every gold brief, question and unanswerable');
+    console.log('question as a cascade task (num_agents 8) on the offline local provider, scored against the gold (scripts/bench/quality-score.ts).');
+    for (const name of ['northwind', 'harbor'] as const) {
+      const quality = await measureQuality(name);
+      console.log(describeQuality(quality).join('\n'));
+      rows.push(...qualityRows(quality));
+      if (quality.failed > 0) broken = true;
+    }
+  }
+  if (ONLY.has('loop')) {
+    console.log('\nLoop: the real server with the real offline local provider (CORPUS_DIR, default docs/); GET /health from a child process');
+    console.log(`every 10 ms over loopback, 200 times idle, then while ${LOOP_TASKS} orchestrate_research tasks (num_agents ${LOOP_AGENTS}, submitted at once) run until all finish.`);
+    const loop = await measureLoop({ tasks: LOOP_TASKS, agents: LOOP_AGENTS, idleProbes: 200, everyMs: 10, timeoutMs: 20 * 60_000 });
+    console.log(loop.summary);
+    rows.push(...loop.rows);
+    if (!loop.complete) broken = true;
   }
 
   console.log(`\n${renderTable(rows)}\n`);
