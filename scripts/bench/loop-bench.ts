@@ -54,7 +54,12 @@ export interface LoopResult {
   summary: string;
 }
 
-export const LOOP_TASK = 'How do streams resume after a disconnect, how are webhooks signed, and how is a backup taken?';
+/** Twenty parts, so the planner gives each task its 20 workers (num_agents is only an upper bound). */
+export const LOOP_TASK =
+  'Brief me on the server: (1) how streams resume after a disconnect, (2) how webhooks are signed, (3) how a backup is taken, ' +
+  '(4) how cancellation works, (5) retries and backoff, (6) rate limits, (7) API keys, (8) CORS, (9) the SQLite store, ' +
+  '(10) retention, (11) graceful shutdown, (12) MCP over stdio, (13) the Caddy proxy, (14) systemd, (15) metrics, ' +
+  '(16) error tracking, (17) the web console, (18) the CLI, (19) the cascade pattern, (20) the swarm pattern.';
 
 // ---- the probe (child process) ----
 

@@ -101,7 +101,8 @@ function createMiniSearch(known: (term: string) => boolean) {
       // Expansion is for words the index does not know: a typo (one edit, words of 6+ letters) or
       // a last word still being typed (a prefix of 4+ letters). Expanding known words too would make
       // each search score most of a large index.
-      fuzzy: (term) => term.length >= 6 && !known(term) && 1,
+      // Terms are stemmed to six letters, so a one-letter typo can be two edits of the key.
+      fuzzy: (term) => term.length >= 6 && !known(term) && 2,
       prefix: (term, i, terms) => i === terms.length - 1 && term.length >= 4 && !known(term),
     },
   });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFakeModel, type FakeModel } from '../helpers/fake-model.js';
+import { createFakeModel, type FakeCall, type FakeModel } from '../helpers/fake-model.js';
 import { createGate, isPlanner, isSynthesizer, openAllGates, startServerWith } from '../http/stream-fixtures.js';
 import type { TestServer } from '../helpers/test-server.js';
 import { launchBrowser, screenshot, type Browser } from './browser.js';
@@ -26,7 +26,18 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Planner → 3 angles; workers answer after a delay (so the run is visible); the synthesizer waits for `gate`. */
+/** The first passage a `search_documents` call of an earlier step returned. */
+function firstHit(call: FakeCall): { path: string; heading: string; lines: string } {
+  const search = call.toolResults.find((r) => r.toolName === 'search_documents')?.output as { results?: Array<{ path: string; heading: string; lines: string }> } | undefined;
+  const hit = search?.results?.[0];
+  if (!hit) throw new Error(`search_documents found nothing for the worker: ${JSON.stringify(call.toolResults)}`);
+  return hit;
+}
+
+/**
+ * Planner → 3 angles; workers (after a delay, so the run is visible) search the corpus, then answer
+ * citing the first passage they read; the synthesizer waits for `gate`.
+ */
 function slowSwarm(gate?: Promise<void>, worker?: () => Promise<void> | void): FakeModel {
   return createFakeModel({
     delayMs: 250,
@@ -37,8 +48,12 @@ function slowSwarm(gate?: Promise<void>, worker?: () => Promise<void> | void): F
         await gate;
         return REPORT;
       }
-      await worker?.();
-      return `finding ${call.index}: tides follow the moon. ${HOSTILE} Source: https://example.org/tides/${call.index}`;
+      if (!call.toolResults.length) {
+        await worker?.();
+        return { toolCall: { name: 'search_documents', input: { query: 'event stream resume', limit: 3 } } };
+      }
+      const hit = firstHit(call);
+      return `finding ${call.index}: tides follow the moon [1]. ${HOSTILE}\n\nSources:\n[1] ${hit.path} — ${hit.heading} (lines ${hit.lines})`;
     },
   });
 }
@@ -85,7 +100,20 @@ describe('web console', () => {
     expect(await page.locator('#report-body h1').textContent()).toBe('Tide report');
     expect(await page.locator('#report-body strong').textContent()).toBe('moon');
     expect(await page.locator('#report-body table td').count()).toBe(2);
-    expect(await page.locator('#citations a[href^="https://example.org/tides/"]').count()).toBeGreaterThan(0);
+    // The task's numbered sources (what the workers read and cited), as the record has them.
+    const record = (await (await fetch(`${server.url}/tasks/${taskId}`)).json()) as { result: { sources: Array<{ n: number; path?: string }>; unverified_citations: number } };
+    const sources = record.result.sources;
+    expect(sources.length).toBeGreaterThan(0);
+    expect(record.result.unverified_citations).toBe(0);
+    expect(sources[0]).toMatchObject({ n: 1, path: expect.any(String) });
+    expect(await page.locator('#citations li').count()).toBe(sources.length);
+    const first = (await page.locator('#citations li').first().textContent()) ?? '';
+    expect(first.startsWith('[1] ')).toBe(true);
+    expect(first).toContain(sources[0]!.path);
+    // The report's own `## Sources` list renders as a list, one item a source.
+    expect(await page.locator('#report-body h2').last().textContent()).toBe('Sources');
+    expect(await page.locator('#report-body ul li').first().textContent()).toContain('[1]');
+    expect(await page.locator('#report-body ul li').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#stat-agents').textContent()).toMatch(/^5\/5 agents/);
     expect(await page.locator('#timeline [data-type=workflow_complete]').count()).toBe(1);
 

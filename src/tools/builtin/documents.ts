@@ -9,8 +9,10 @@ export function createSearchDocumentsTool(corpus: CorpusIndex): RegisteredTool {
   return defineTool({
     name: 'search_documents',
     description:
-      'Full-text search (fuzzy, prefix) over the local document corpus. Returns ranked passages with score, snippet, ' +
-      'text and a citation: file path relative to the corpus, heading and line range.',
+      'Full-text search over the local document corpus (Markdown, text, HTML, PDF, Word). Returns ranked passages ' +
+      '(prose, a whole list or code block, or one table row with its column names) with score, snippet, text, a ' +
+      'citation (file path relative to the corpus, heading, line range) and the document\'s date and standing ' +
+      '(current, draft, archived or superseded): prefer current documents for current figures.',
     category: 'documents',
     tags: ['search', 'documents', 'corpus', 'citations'],
     inputSchema: z.strictObject({
@@ -29,7 +31,9 @@ export function createSearchDocumentsTool(corpus: CorpusIndex): RegisteredTool {
 export function createReadDocumentTool(corpus: CorpusIndex): RegisteredTool {
   return defineTool({
     name: 'read_document',
-    description: 'Read lines of one document of the local corpus (a path relative to the corpus, as search_documents cites it).',
+    description:
+      'Read lines of one document of the local corpus (a path relative to the corpus, as search_documents cites it); ' +
+      'PDF, Word and HTML documents are read as the Markdown text their line numbers refer to.',
     category: 'documents',
     tags: ['documents', 'corpus', 'read'],
     inputSchema: z
