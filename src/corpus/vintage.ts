@@ -27,7 +27,9 @@ export function datesIn(text: string): string[] {
   for (const x of text.matchAll(/\b(\d{4})-(\d{2})(?:-(\d{2}))?\b/g)) add(x.index, +x[1]!, +x[2]!, x[3] ? +x[3] : undefined);
   for (const x of text.matchAll(new RegExp(`\\b(\\d{1,2})\\s+${MONTH},?\\s+(\\d{4})\\b`, 'gi'))) add(x.index, +x[3]!, monthOf(x[2]!), +x[1]!);
   for (const x of text.matchAll(new RegExp(`\\b${MONTH}\\s+(?:(\\d{1,2}),?\\s+)?(\\d{4})\\b`, 'gi'))) add(x.index, +x[3]!, monthOf(x[1]!), x[2] ? +x[2] : undefined);
-  return found.sort((a, b) => a.at - b.at).map((f) => f.iso);
+  // "12 March 2026" holds "March 2026": a date inside one already found is the same date.
+  const sorted = found.sort((a, b) => a.at - b.at || b.iso.length - a.iso.length);
+  return sorted.filter((f, i) => i === 0 || !(f.at - sorted[i - 1]!.at < 12 && sorted[i - 1]!.iso.startsWith(f.iso))).map((f) => f.iso);
 }
 
 /** The document's own date: the first date after a cue word near the top of the text. */
@@ -57,14 +59,23 @@ const FOLDER_STANDING: Array<[RegExp, Standing]> = [
 ];
 const NAME_STANDING: Array<[RegExp, Standing]> = [
   [/(?:^|[^a-z])(?:superseded|obsolete|deprecated|outdated)(?:[^a-z]|$)/i, 'superseded'],
-  [/(?:^|[^a-z])(?:archived?|old)(?:[^a-z]|$)/i, 'archived'],
+  [/(?:^|[^a-z])archived?(?:[^a-z]|$)|[-_.]old$/i, 'archived'],
   [/(?:^|[^a-z])(?:draft|wip)(?:[^a-z]|$)/i, 'draft'],
 ];
-/** The document's own words about itself, near its top. */
-const TEXT_STANDING: Array<[RegExp, Standing]> = [
-  [/\b(?:this (?:document|version|report|policy|page|file) (?:is|has been|was) (?:now )?(?:superseded|replaced|obsolete|withdrawn|retired)|superseded\s+(?:by|—|-|:)|no longer (?:current|valid|in (?:force|effect))|^\s*(?:status:\s*)?(?:superseded|obsolete|withdrawn)\b)/im, 'superseded'],
-  [/(?:^\s*(?:status:\s*)?archived\b|\bthis (?:document|version|report|page) (?:is|has been) archived\b|\bkept for (?:reference|the record) only\b)/im, 'archived'],
-  [/(?:^\s*(?:status:\s*)?(?:draft|preliminary|work in progress)\b|\bdraft\s*(?:—|-|:|–)\s*not for (?:distribution|circulation)|\bthis (?:is a )?draft\b|\bdraft for (?:review|comment|discussion)\b|\bunreviewed draft\b)/im, 'draft'],
+/** Phrases in which a document speaks of itself, anywhere near its top. */
+const SELF_STANDING: Array<[RegExp, Standing]> = [
+  [/\bthis (?:document|version|report|policy|page|file|summary|schedule) (?:is|has been|was) (?:now )?(?:superseded|replaced|obsolete|withdrawn|retired)\b|\bno longer (?:current|valid|in (?:force|effect))\b/i, 'superseded'],
+  [/\bthis (?:document|version|report|page) (?:is|has been) archived\b|\bkept for (?:reference|the record) only\b/i, 'archived'],
+  [/\bdraft\s*(?:—|-|:|–)\s*not for (?:distribution|circulation)|\bthis is a draft\b|\bdraft for (?:review|comment|discussion)\b|\bunreviewed draft\b/i, 'draft'],
+];
+/**
+ * A status word opening one of the first lines, as a label ("SUPERSEDED — see …", "Draft.",
+ * "Status: archived"), not as the first word of a sentence ("Archived records are kept …").
+ */
+const LABEL_STANDING: Array<[RegExp, Standing]> = [
+  [/^\s*(?:status:\s*)?(?:superseded|obsolete|withdrawn)\b(?=\s*(?:$|[—–:.(-]|by\b|see\b))/i, 'superseded'],
+  [/^\s*(?:status:\s*)?archived\b(?=\s*(?:$|[—–:.(-]))/i, 'archived'],
+  [/^\s*(?:status:\s*)?(?:draft|preliminary|work in progress)\b(?=\s*(?:$|[—–:.(-]|v?\d))/i, 'draft'],
 ];
 const RANK: Record<Standing, number> = { current: 0, draft: 1, archived: 2, superseded: 3 };
 
@@ -85,7 +96,9 @@ function standingOf(relPath: string, text: string): Standing {
   const base = parts.at(-1)!.replace(/\.[^.]+$/, '');
   for (const [re, s] of NAME_STANDING) if (re.test(base)) standing = worse(standing, s);
   const head = text.slice(0, 1500);
-  for (const [re, s] of TEXT_STANDING) if (re.test(head)) standing = worse(standing, s);
+  for (const [re, s] of SELF_STANDING) if (re.test(head)) standing = worse(standing, s);
+  const firstLines = head.split('\n').filter((l) => l.trim() && !/^#/.test(l)).slice(0, 3);
+  for (const line of firstLines) for (const [re, s] of LABEL_STANDING) if (re.test(line)) standing = worse(standing, s);
   return standing;
 }
 

@@ -64,11 +64,14 @@ export class SourceLedger {
   private readonly mentioned = new Set<string>();
   /** Citations refused because nothing the task read matches them. */
   unverified = 0;
+  /** `list()` as last built; every save asks for it, and it changes only when something is read or cited. */
+  private listed: Source[] | undefined;
 
   /** Record what a tool returned to an agent. */
   noteToolResult(toolName: string, output: unknown): void {
     if (!output || typeof output !== 'object') return;
     for (const m of JSON.stringify(output).matchAll(/https?:\/\/[^\s"'<>()[\]\\`]+/g)) this.mentioned.add(normalUrl(m[0].replace(/[.,;:!?]+$/, '')));
+    this.listed = undefined;
     if (toolName === 'search_documents') this.read.push(...itemsOfSearch(output as { results?: unknown[] }));
     else if (toolName === 'read_document') this.read.push(...itemsOfRead(output as Parameters<typeof itemsOfRead>[0]));
     else this.read.push(...itemsWithUrls(output));
@@ -111,6 +114,7 @@ export class SourceLedger {
       };
       this.cited.push(source);
       this.byKey.set(key, source);
+      this.listed = undefined;
     }
     return source;
   }
@@ -147,6 +151,11 @@ export class SourceLedger {
 
   /** Every source: the cited ones by number, then what was read but never cited. */
   list(): Source[] {
+    this.listed ??= this.build();
+    return this.listed;
+  }
+
+  private build(): Source[] {
     const uncited = new Map<string, ReadItem>();
     for (const r of this.read) {
       const lines = r.from !== undefined ? `${r.from}-${r.to ?? r.from}` : '';

@@ -10,6 +10,10 @@ describe('datesIn', () => {
     expect(datesIn('From 2026-02-27, then March 14, 2026, May 2026 and 2025-11.')).toEqual(['2026-02-27', '2026-03-14', '2026-05', '2025-11']);
   });
 
+  it('gives a written date once, not again for the month inside it', () => {
+    expect(datesIn('Reviewed on 12 March 2026.')).toEqual(['2026-03-12']);
+  });
+
   it('gives "12 March 2026" with its day first', () => {
     // What a document's own date is read from: only the first date after the cue counts.
     expect(datesIn('Reviewed on 12 March 2026, then on 3 Apr 2026.')[0]).toBe('2026-03-12');
@@ -77,6 +81,16 @@ describe('vintageOf: the standing', () => {
 
   it('keeps a current document whose words merely mention drafts or archives current', () => {
     expect(vintageOf('finance/budget.md', doc('# Budget', 'The draft budget was approved; see the archive for earlier years.'), MTIME).standing).toBe('current');
+  });
+
+  it('reads a status word only as a label, not as the first word of a sentence (regression)', () => {
+    // These were archived, draft and superseded while status words matched at the start of any line.
+    expect(vintageOf('x.md', doc('# Records policy', 'Last updated: May 2026', 'Archived records are kept for seven years.'), MTIME).standing).toBe('current');
+    expect(vintageOf('x.md', doc('# Budgets', 'Draft budgets are due from each team by 1 March.'), MTIME).standing).toBe('current');
+    expect(vintageOf('x.md', doc('# Refunds', 'Withdrawn funds are returned within five working days.'), MTIME).standing).toBe('current');
+    expect(vintageOf('x.md', doc('# Summary', 'The October 2024 summary is superseded by this one.'), MTIME).standing).toBe('current');
+    expect(vintageOf('finance/old-town-office-lease.md', doc('# Lease'), MTIME).standing).toBe('current');
+    expect(vintageOf('finance/lease-old.md', doc('# Lease'), MTIME).standing).toBe('archived');
   });
 
   it('lets the worst standing win when several apply', () => {

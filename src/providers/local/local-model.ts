@@ -43,8 +43,8 @@ function toolHits(prompt: LanguageModelV3Prompt): SearchHit[] | undefined {
 
 /** The brief, or (called outside the orchestrator) the last user message as a worker's question. */
 function briefOf(options: LanguageModelV3CallOptions): AgentBrief {
-  const brief = options.providerOptions?.orchestrator as AgentBrief | undefined;
-  if (brief?.role) return brief;
+  const brief = options.providerOptions?.orchestrator as Partial<AgentBrief> | undefined;
+  if (brief?.role) return { ...brief, role: brief.role, task: brief.task ?? brief.question ?? '' };
   const user = options.prompt.filter((m) => m.role === 'user').flatMap((m) => m.content.flatMap((p) => (p.type === 'text' ? [p.text] : [])));
   const text = user.join('\n').trim();
   return { role: 'worker', task: text, question: text };
@@ -60,6 +60,16 @@ function inTurn<T>(work: () => T): Promise<T> {
   const run = turns.then(() => yieldToLoop()).then(work);
   turns = run.catch(() => undefined);
   return run;
+}
+
+/** Characters of a prompt's text and tool results. */
+function promptChars(prompt: LanguageModelV3Prompt): number {
+  let n = 0;
+  for (const m of prompt) {
+    if (m.role === 'system') n += m.content.length;
+    else for (const part of m.content) n += part.type === 'text' ? part.text.length : part.type === 'tool-result' ? JSON.stringify(part.output).length : 0;
+  }
+  return n;
 }
 
 const MERGE_MODE: Partial<Record<AgentBrief['role'], MergeMode>> = { drummer: 'mid', camina: 'report', synthesizer: 'swarm' };
@@ -112,7 +122,8 @@ export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): L
         options.abortSignal?.throwIfAborted();
         return respond(options);
       });
-      const inputTokens = countTokens(JSON.stringify(options.prompt));
+      // About four characters a token: counting every word of every passage handed back would cost more than the answer.
+      const inputTokens = Math.ceil(promptChars(options.prompt) / 4);
       const all: LanguageModelV3StreamPart[] = [
         { type: 'stream-start', warnings: [] },
         ...parts,
