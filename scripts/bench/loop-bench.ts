@@ -21,7 +21,7 @@ import { securityFromConfig } from '../../src/http/middleware/security.js';
 import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import type { TaskRecord } from '../../src/orchestrator/task.js';
-import { createServices } from '../../src/services.js';
+import { createServices, type Services } from '../../src/services.js';
 import { ms, num, ratio, type Row } from './report.js';
 
 export interface LoopOptions {
@@ -189,13 +189,26 @@ async function submitAll(url: string, options: LoopOptions): Promise<string[]> {
   return Promise.all(Array.from({ length: options.tasks }, post));
 }
 
-async function waitForTasks(get: (id: string) => TaskRecord, ids: string[], timeoutMs: number): Promise<TaskRecord[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const records = ids.map(get);
-    if (records.every((r) => r.completed_at) || Date.now() > deadline) return records;
-    await sleep(50);
+/**
+ * Wait for every task's `stream_closed` event, then read the records once. Polling the records
+ * instead (each read is a deep copy of a live record) would itself load the server it measures.
+ */
+async function waitForTasks(services: Services, ids: string[], timeoutMs: number): Promise<TaskRecord[]> {
+  const open = new Set(ids.filter((id) => !services.orchestrator.get(id).completed_at));
+  if (open.size > 0) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, timeoutMs);
+      const stop = services.events.onAppend((event) => {
+        if (event.event_type === 'stream_closed' && open.delete(event.task_id) && open.size === 0) finish();
+      });
+      function finish() {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      }
+    });
   }
+  return ids.map((id) => services.orchestrator.get(id));
 }
 
 function rows(idle: ProbeStats, load: ProbeStats, wallMs: number, options: LoopOptions): Row[] {
@@ -220,6 +233,9 @@ export async function measureLoop(options: LoopOptions): Promise<LoopResult> {
     // Warm-up, not reported: the first answers pay for JIT and lazy initialisation.
     child.send({ type: 'run', url: health, everyMs: options.everyMs, count: 50 } satisfies ProbeCommand);
     await nextReply(child, 'result', 60_000);
+    // …and so do the first research task and the first client request of this process (fetch loads
+    // undici on first use): one task, run to its end before anything is measured.
+    await waitForTasks(target.services, await submitAll(target.url, { ...options, tasks: 1 }), options.timeoutMs);
     child.send({ type: 'run', url: health, everyMs: options.everyMs, count: options.idleProbes } satisfies ProbeCommand);
     const idle = stats(await nextReply<Extract<ProbeReply, { type: 'result' }>>(child, 'result', 60_000));
 
@@ -228,7 +244,7 @@ export async function measureLoop(options: LoopOptions): Promise<LoopResult> {
     underLoad.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
     loopDelay.enable();
     const ids = await submitAll(target.url, options);
-    const records = await waitForTasks((id) => target.services.orchestrator.get(id), ids, options.timeoutMs);
+    const records = await waitForTasks(target.services, ids, options.timeoutMs);
     loopDelay.disable();
     child.send({ type: 'stop' } satisfies ProbeCommand);
     const load = stats(await underLoad);

@@ -47,8 +47,23 @@ export async function runTask(
     deps.events.append(record.task_id, { event_type: type, data, agent_id: agentId });
   // Every save carries the results so far, so a crash mid-task keeps what the agents finished.
   const save = () => {
+    clearImmediate(pendingSave);
+    pendingSave = undefined;
     record.result = buildResult(ctx, record.result?.final_synthesis ?? '');
     deps.store.tasks.save(record);
+  };
+  // While the task runs, readers see the live record; the stored copy (what survives a crash) is
+  // written once per turn of the event loop however many agents changed it in that turn — twenty
+  // agents finishing together no longer mean twenty copies of the whole record.
+  let pendingSave: NodeJS.Immediate | undefined;
+  const saveSoon = () => {
+    pendingSave ??= setImmediate(() => {
+      try {
+        save();
+      } catch (error) {
+        logger.error({ err: error }, 'task save failed');
+      }
+    });
   };
   const timer = setTimeout(
     () => controller.abort(new TaskAbort('timeout', `task exceeded its timeout of ${input.timeout} s`)),
@@ -67,7 +82,7 @@ export async function runTask(
     tools: deps.agentTools,
     logger,
     emit,
-    save,
+    save: saveSoon,
   });
   emit('workflow_start', { pattern: record.pattern, title: record.title, provider: record.provider, model: record.model, input: record.input });
   logger.info({ pattern: record.pattern }, 'task started');
