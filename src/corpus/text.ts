@@ -6,6 +6,9 @@
  */
 const PHRASAL = /\b(back|roll|set|log|sign|shut|start|clean|look|fail|work|check|hand|break|lock|pick|drop|push|pop|sign|tear|turn|log)[\s-]+(up|in|out|down|back|off|over|around)\b/gi;
 
+/** Phrasal verbs as one word: "back up" → "backup". */
+export const joinPhrasal = (text: string): string => text.replace(PHRASAL, '$1$2');
+
 /** Words: letters and digits, in any script; everything else separates. */
 export function tokenize(text: string): string[] {
   return text

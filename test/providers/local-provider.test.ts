@@ -73,6 +73,16 @@ describe('local provider (no key, no network)', () => {
     expect(record.result.final_synthesis).toMatch(/^## Key figures|^## How cancellation works/);
   });
 
+  it('answers "how do I back up" with the command itself, quoted whole (was: "Back up the database (above).")', async () => {
+    server = await startTestServer();
+    const started = await post(`${server.url}/tools/orchestrate_research`, { task: 'How do I back up the database?', num_agents: 4 });
+    const record = await finished(server, started.body.task_id);
+    const report: string = record.result.final_synthesis;
+    // The code block of docs/operations.md, fenced and whole, under the sentence that introduces it.
+    expect(report).toMatch(/online backup command[^\n]*\[\d+\]:\n\n```bash\nsudo -u mcp-orchestrator sqlite3 [^\n]*\\\n {2}"\.backup /);
+    expect(report).toContain("PRAGMA integrity_check");
+  });
+
   it('says plainly that the documents do not answer, and quotes nothing', async () => {
     server = await startTestServer();
     const started = await post(`${server.url}/tools/orchestrate_research`, { task: 'What is the capital of France?', num_agents: 5 });

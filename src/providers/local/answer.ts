@@ -1,5 +1,5 @@
 import type { CorpusIndex, SearchHit } from '../../corpus/corpus-index.js';
-import { jaccard, splitSentences, terms } from '../../corpus/text.js';
+import { jaccard, joinPhrasal, splitSentences, terms } from '../../corpus/text.js';
 import { standingRank } from '../../corpus/vintage.js';
 import { currentFirst, labelHistory } from './vintage-rules.js';
 
@@ -136,7 +136,7 @@ export function selectUnits(question: string, context: string, hits: SearchHit[]
     Math.max(coverage(u, weights, corpus), topicWeights.size ? coverage(u, topicWeights, corpus) : 0, ...halves.map((w) => 0.95 * coverage(u, w, corpus)));
   const scored = documentFocus(
     unitsOf(hits, howTo)
-      .map((u) => ({ ...u, coverage: score(u) + (howTo && u.block ? 0.15 : 0) }))
+      .map((u) => ({ ...u, coverage: score(u) + howToBonus(howTo, u) }))
       .filter((u) => u.coverage >= RELEVANCE_FLOOR),
   );
   if (scored.length === 0) return [];
@@ -167,6 +167,9 @@ function render(unit: Unit, n: number): string {
   return `${label}${intro.replace(/[:：]\s*$/, '')} [${n}]:\n\n${body}`;
 }
 
+/** For a how-to, steps answer better than prose, and commands better still. */
+const howToBonus = (howTo: boolean, u: { block: boolean; text: string }) => (!howTo || !u.block ? 0 : u.text.includes('```') ? 0.25 : 0.15);
+
 /** The halves of "X and Y" (or "X, Y and Z"): each asks for something of its own. */
 function conjuncts(question: string): string[] {
   const parts = question.split(/\s*(?:,|;|\band\b|\bas well as\b)\s*/i).map((p) => p.trim()).filter(Boolean);
@@ -178,7 +181,7 @@ export function searchQuery(question: string, context: string): string {
   // Words that only ask ("what", "status", "how quickly") go; names with their letter ("Series B") stay whole.
   const words = (text: string) =>
     (text.match(/\p{Lu}\p{Ll}+\s+\p{Lu}\b|\S+/gu) ?? []).filter((w) => terms(w).some((t) => !GENERIC.has(t)));
-  const own = words(question.replace(CURRENT_FRAME, ' '));
+  const own = words(joinPhrasal(question.replace(CURRENT_FRAME, ' ')));
   return (own.length ? own : words(context)).join(' ') || question;
 }
 
