@@ -51,6 +51,26 @@ function itemsWithUrls(output: unknown): ReadItem[] {
   return out;
 }
 
+const linesOf = (item: ReadItem) => (item.from !== undefined ? `${item.from}-${item.to ?? item.from}` : undefined);
+/** One source per page, or per stretch of a document. */
+const keyOf = (item: ReadItem) => (item.url ? `url:${normalUrl(item.url)}` : `doc:${item.path}#${linesOf(item) ?? ''}`);
+
+function toSource(item: ReadItem, n: number, retrievedAt: string): Source {
+  const lines = linesOf(item);
+  return {
+    n,
+    kind: item.kind,
+    title: item.title,
+    ...(item.path ? { path: item.path } : {}),
+    ...(item.heading ? { heading: item.heading } : {}),
+    ...(lines ? { lines } : {}),
+    ...(item.url ? { url: item.url } : {}),
+    ...(item.date ? { date: item.date } : {}),
+    ...(item.standing ? { standing: item.standing } : {}),
+    retrieved_at: retrievedAt,
+  };
+}
+
 /**
  * The task's sources: everything its agents read (as tool results), and the numbers citations
  * get. A source is numbered once, when an agent first cites it; a citation that matches nothing
@@ -96,22 +116,10 @@ export class SourceLedger {
   }
 
   private number(item: ReadItem): Source {
-    const lines = item.from !== undefined ? `${item.from}-${item.to ?? item.from}` : undefined;
-    const key = item.url ? `url:${normalUrl(item.url)}` : `doc:${item.path}#${lines ?? ''}`;
+    const key = keyOf(item);
     let source = this.byKey.get(key);
     if (!source) {
-      source = {
-        n: this.cited.length + 1,
-        kind: item.kind,
-        title: item.title,
-        ...(item.path ? { path: item.path } : {}),
-        ...(item.heading ? { heading: item.heading } : {}),
-        ...(lines ? { lines } : {}),
-        ...(item.url ? { url: item.url } : {}),
-        ...(item.date ? { date: item.date } : {}),
-        ...(item.standing ? { standing: item.standing } : {}),
-        retrieved_at: new Date().toISOString(),
-      };
+      source = toSource(item, this.cited.length + 1, new Date().toISOString());
       this.cited.push(source);
       this.byKey.set(key, source);
       this.listed = undefined;
@@ -158,24 +166,11 @@ export class SourceLedger {
   private build(): Source[] {
     const uncited = new Map<string, ReadItem>();
     for (const r of this.read) {
-      const lines = r.from !== undefined ? `${r.from}-${r.to ?? r.from}` : '';
-      const key = r.url ? `url:${normalUrl(r.url)}` : `doc:${r.path}#${lines}`;
+      const key = keyOf(r);
       if (!this.byKey.has(key) && !uncited.has(key)) uncited.set(key, r);
     }
     const now = new Date().toISOString();
-    const rest = [...uncited.values()].map((r, i): Source => ({
-      n: this.cited.length + i + 1,
-      kind: r.kind,
-      title: r.title,
-      ...(r.path ? { path: r.path } : {}),
-      ...(r.heading ? { heading: r.heading } : {}),
-      ...(r.from !== undefined ? { lines: `${r.from}-${r.to ?? r.from}` } : {}),
-      ...(r.url ? { url: r.url } : {}),
-      ...(r.date ? { date: r.date } : {}),
-      ...(r.standing ? { standing: r.standing } : {}),
-      retrieved_at: now,
-    }));
-    return [...this.cited, ...rest];
+    return [...this.cited, ...[...uncited.values()].map((r, i) => toSource(r, this.cited.length + i + 1, now))];
   }
 }
 
