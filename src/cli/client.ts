@@ -1,3 +1,4 @@
+import type { Source } from '../orchestrator/task.js';
 import type { IncomingMessage } from 'node:http';
 import { httpRequest, readText } from './http.js';
 
@@ -45,19 +46,6 @@ export interface TaskRecord {
     sources?: Source[];
   };
   error?: { code: string; message: string };
-}
-
-/** One of a task's sources, as the server numbers it. */
-export interface Source {
-  n: number;
-  kind: string;
-  title: string;
-  path?: string;
-  heading?: string;
-  lines?: string;
-  url?: string;
-  date?: string;
-  standing?: string;
 }
 
 export interface Citation {

@@ -1,11 +1,5 @@
-import type { Source, TaskRecord } from './client.js';
-
-/** `[3] reports/fy2025.pdf — Financials (lines 12-14) · 2026-03`, as the server lists a source. */
-function sourceLine(s: Source): string {
-  if (s.url) return `[${s.n}] ${s.title && s.title !== s.url ? `${s.title} — ` : ''}${s.url}`;
-  const vintage = [s.date, s.standing && s.standing !== 'current' ? s.standing : ''].filter(Boolean).join(', ');
-  return `[${s.n}] ${s.path ?? s.title}${s.heading ? ` — ${s.heading}` : ''}${s.lines ? ` (lines ${s.lines})` : ''}${vintage ? ` · ${vintage}` : ''}`;
-}
+import { formatSource } from '../orchestrator/source-ledger.js';
+import type { TaskRecord } from './client.js';
 
 /**
  * The final report as Markdown. The server's report ends with the task's numbered sources; a
@@ -17,7 +11,7 @@ export function reportMarkdown(record: TaskRecord): string {
   const cited = new Set([...body.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
   const sources = (record.result?.sources ?? []).filter((s) => cited.has(s.n));
   if (!sources.length || /^## Sources\s*$/m.test(body)) return body ? `${body}\n` : '';
-  return `${body}\n\n## Sources\n\n${sources.map((s) => `- ${sourceLine(s)}`).join('\n')}\n`;
+  return `${body}\n\n## Sources\n\n${sources.map((s) => `- ${formatSource(s)}`).join('\n')}\n`;
 }
 
 /** A short human summary of a task record (for `status`). */

@@ -30,7 +30,7 @@ function renderList(block: Extract<Block, { kind: 'list' }>): string {
 }
 
 /** `Round: Series B; Date: Mar 2023; Amount: $40M` — a row as a sentence that keeps its column names. */
-export function rowText(header: string[], cells: string[]): string {
+function rowText(header: string[], cells: string[]): string {
   const named = cells.map((cell, i) => (header[i] && header[i] !== cell ? `${header[i]}: ${cell}` : cell)).filter((c) => c.trim());
   return `${named.join('; ')}.`;
 }

@@ -110,28 +110,6 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return shared / (a.size + b.size - shared);
 }
 
-/**
- * Maximal marginal relevance: pick `k` items that are relevant and unlike each other.
- * `lambda` weighs relevance against novelty.
- */
-export function selectMmr<T>(items: T[], k: number, relevance: (item: T) => number, words: (item: T) => ReadonlySet<string>, lambda = 0.7): T[] {
-  const chosen: T[] = [];
-  const left = new Set(items.map((_, i) => i));
-  while (chosen.length < k && left.size > 0) {
-    let best = -1;
-    let bestScore = -Infinity;
-    for (const i of left) {
-      const item = items[i]!;
-      const redundancy = chosen.length ? Math.max(...chosen.map((c) => jaccard(words(item), words(c)))) : 0;
-      const score = lambda * relevance(item) - (1 - lambda) * redundancy;
-      if (score > bestScore) [best, bestScore] = [i, score];
-    }
-    left.delete(best);
-    chosen.push(items[best]!);
-  }
-  return chosen;
-}
-
 /** A rough token count (words and punctuation marks), for usage reports of the local model. */
 export function countTokens(text: string): number {
   return (text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []).length;

@@ -31,14 +31,13 @@ export function splitSourceList(content: string): { body: string; listed: Map<nu
   return { body: body.join('\n').trimEnd(), listed };
 }
 
-/** Replace each `[k]` of `body` by `[n]` (or drop it when `map` gives nothing), merging repeats. */
+/** Replace each `[k]` of `body` by `[n]`, or drop it when `map` gives nothing (repeats are merged by `withList`). */
 function renumber(body: string, map: (k: number) => number | undefined): string {
   return body
     .replace(MARKER, (_m, k: string) => {
       const n = map(Number(k));
       return n === undefined ? '' : `[${n}]`;
     })
-    .replace(/(\[\d+\])(?:\s*\1)+/g, '$1')
     .replace(/[ \t]+([.,;:!?])/g, '$1')
     .replace(/[ \t]+$/gm, '');
 }

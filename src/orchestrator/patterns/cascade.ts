@@ -15,16 +15,17 @@ async function drum(ctx: TaskContext, input: ResearchInput, workers: AgentResult
   const groups = chunk(workers, GROUP_SIZE);
   ctx.emit('synthesis_start', { level: 'mid', groups: groups.map((g) => g.map((w) => w.agent_id)) });
   const merged = await Promise.all(
-    groups.map((group, i) =>
-      ctx.runAgent({
+    groups.map((group, i) => {
+      const findings = group.map((w) => ({ label: w.subtask, content: w.content }));
+      return ctx.runAgent({
         agentId: `drummer-${i + 1}`,
         role: 'drummer',
         subtask: `Merge findings of ${group.map((w) => w.agent_id).join(', ')}`,
         system: DRUMMER_SYSTEM,
-        prompt: findingsPrompt(input.task, group.map((w) => ({ label: w.subtask, content: w.content }))),
-        brief: { role: 'drummer', task: input.task, findings: group.map((w) => ({ label: w.subtask, content: w.content })) },
-      }),
-    ),
+        prompt: findingsPrompt(input.task, findings),
+        brief: { role: 'drummer', task: input.task, findings },
+      });
+    }),
   );
   ctx.emit('synthesis_complete', { level: 'mid', agent_ids: merged.map((m) => m.agent_id), failed: merged.filter((m) => m.status !== 'completed').length });
   return merged.flatMap((m, i) =>
@@ -36,13 +37,14 @@ async function drum(ctx: TaskContext, input: ResearchInput, workers: AgentResult
 async function conclude(ctx: TaskContext, input: ResearchInput, sections: Array<{ heading: string; content: string }>): Promise<string> {
   if (!input.enable_camina) return sections.length === 1 ? sections[0]!.content : concatenate(sections);
   ctx.emit('synthesis_start', { level: 'executive', inputs: sections.length });
+  const findings = sections.map((s) => ({ label: s.heading, content: s.content }));
   const camina = await ctx.runAgent({
     agentId: 'camina',
     role: 'camina',
     subtask: 'Write the final report',
     system: CAMINA_SYSTEM,
-    prompt: findingsPrompt(input.task, sections.map((s) => ({ label: s.heading, content: s.content }))),
-    brief: { role: 'camina', task: input.task, findings: sections.map((s) => ({ label: s.heading, content: s.content })) },
+    prompt: findingsPrompt(input.task, findings),
+    brief: { role: 'camina', task: input.task, findings },
   });
   ctx.emit('synthesis_complete', { level: 'executive', agent_ids: ['camina'], failed: camina.status === 'completed' ? 0 : 1 });
   return camina.status === 'completed' ? camina.content : concatenate(sections);

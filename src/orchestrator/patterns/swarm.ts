@@ -59,13 +59,14 @@ export const swarmPattern: Pattern = {
     if (done.length === 0) throw new TaskFailure('all_agents_failed', `all ${results.length} search agents failed`);
     ctx.setPhase('synthesis');
     ctx.emit('synthesis_start', { level: 'swarm', inputs: done.length });
+    const findings = done.map((r) => ({ label: `${r.agent_type}: ${r.subtask}`, content: r.content }));
     const synthesis = await ctx.runAgent({
       agentId: 'synthesizer',
       role: 'synthesizer',
       subtask: 'Group findings by type and remove duplicates',
       system: SWARM_SYNTHESIS_SYSTEM,
-      prompt: findingsPrompt(input.query, done.map((r) => ({ label: `${r.agent_type}: ${r.subtask}`, content: r.content }))),
-      brief: { role: 'synthesizer', task: input.query, findings: done.map((r) => ({ label: `${r.agent_type}: ${r.subtask}`, content: r.content })) },
+      prompt: findingsPrompt(input.query, findings),
+      brief: { role: 'synthesizer', task: input.query, findings },
     });
     ctx.emit('synthesis_complete', { level: 'swarm', agent_ids: ['synthesizer'], failed: synthesis.status === 'completed' ? 0 : 1 });
     return { final_synthesis: synthesis.status === 'completed' ? synthesis.content : groupFindings(done) };

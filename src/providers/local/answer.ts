@@ -16,7 +16,7 @@ const GENERIC = new Set(
 );
 
 /** A unit must cover at least this share of the question's weight to be quoted at all. */
-export const RELEVANCE_FLOOR = 0.5;
+const RELEVANCE_FLOOR = 0.5;
 /** …and be within this share of the best unit's coverage. */
 const RELATIVE_FLOOR = 0.8;
 const MAX_UNITS = 10;
@@ -120,7 +120,7 @@ function documentFocus<T extends { hit: SearchHit; coverage: number }>(units: T[
 const META = /^_?(?:last\s+)?(?:updated|revised|reviewed|prepared|published|issued|status|version|dated|draft|superseded|archived|next\s+review)\b.{0,150}$/i;
 
 /** The units that answer: above the floor, close to the best, not repeating each other. */
-export function selectUnits(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): Unit[] {
+function selectUnits(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): Unit[] {
   // "Who runs the company (leadership)": the topic in brackets is the user's own name for the part;
   // a unit on that topic answers as well as one that repeats the question's words.
   const topic = /\(([^()]+)\)\s*$/.exec(question)?.[1] ?? '';

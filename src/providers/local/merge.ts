@@ -28,6 +28,7 @@ export type MergeMode = 'mid' | 'report' | 'swarm';
 const DUPLICATE = 0.8;
 const NOT_FOUND = /\bdo(?:es)? not (?:answer|say|mention|cover)\b/i;
 const CITE = /\[(\d+)\]/g;
+const HAS_CITE = /\[\d+\]/;
 
 function claim(text: string, block: boolean): Claim {
   const cites = [...new Set([...text.matchAll(CITE)].map((m) => Number(m[1])))];
@@ -48,12 +49,11 @@ function claimsOf(body: string): { claims: Claim[]; notFound?: string } {
       let raw = t.raw.trim();
       while (tokens[i + 1] && ['list', 'code'].includes(tokens[i + 1]!.type)) raw += `\n\n${tokens[++i]!.raw.trim()}`;
       claims.push(claim(raw, true));
-    } else if (t.type === 'paragraph' && NOT_FOUND.test(t.text) && !CITE.test(t.text)) {
+    } else if (t.type === 'paragraph' && NOT_FOUND.test(t.text) && !HAS_CITE.test(t.text)) {
       notFound = t.text.trim();
     } else if (t.type !== 'heading' && t.type !== 'hr') {
       claims.push(claim(t.raw.trim(), t.type !== 'paragraph'));
     }
-    CITE.lastIndex = 0;
   }
   return { claims, notFound };
 }
