@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { serve } from '../main.js';
 import { runMcpStdio } from '../mcp/stdio.js';
+import { readVersion } from '../services.js';
 import { CLIENT_USAGE, isClientCommand, runClientCommand } from './commands/index.js';
 
 const USAGE = `Usage: mcp-orchestrator <command>
@@ -13,6 +14,7 @@ Commands:
               --remote <url>   forward every call to a running HTTP server
                                (env MCP_ORCHESTRATOR_REMOTE) instead of running tasks here
               --api-key <key>  API key for --remote (env MCP_ORCHESTRATOR_API_KEY)
+  version   print the version (also --version, -v)
   help      show this help
 
 Client commands (against a running server; \`mcp-orchestrator <command> --help\` for options):
@@ -54,6 +56,12 @@ switch (command) {
     break;
   case 'mcp':
     mcp(rest);
+    break;
+  case 'version':
+  case '--version':
+  case '-v':
+  case '-V':
+    process.stdout.write(`mcp-orchestrator ${readVersion()}\n`);
     break;
   case 'help':
   case '--help':
