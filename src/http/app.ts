@@ -18,6 +18,8 @@ import { jsonBody } from './middleware/json-body.js';
 import { corsMiddleware } from './middleware/cors.js';
 import { createRateLimits, ORCHESTRATE_ROUTES } from './middleware/rate-limit.js';
 import { securityHeaders, type SecurityOptions } from './middleware/security.js';
+import { untrustedForwardedHeaders } from './middleware/forwarded.js';
+import { allowedHostnames, hostGuard } from './middleware/host-guard.js';
 import { requestId } from './middleware/request-id.js';
 import { consoleRouter } from './routes/console.js';
 import { docsRouter } from './routes/docs.js';
@@ -40,6 +42,10 @@ export interface AppDeps {
   startedAt?: number;
   dataDir: string;
   publicBaseUrl?: string;
+  /** `Host` names answered besides loopback ones and the `publicBaseUrl` host (`ALLOWED_HOSTS`). */
+  allowedHosts?: string[];
+  /** The address the server listens on (`HOST`); answered as a `Host` name too when it is one address. */
+  listenHost?: string;
   /** Express's `trust proxy` (`TRUST_PROXY`). */
   trustProxy?: boolean | number | string;
   /** API keys, stream tokens, rate limits, CORS; absent: none of them. */
@@ -89,7 +95,10 @@ export function createApp(deps: AppDeps): App {
     app.use(httpMetrics(deps.metrics));
   }
   const security = deps.security ?? {};
+  const hosts = allowedHostnames({ allowedHosts: deps.allowedHosts, publicBaseUrl: deps.publicBaseUrl, listenHost: deps.listenHost });
   app.use(securityHeaders());
+  app.use(hostGuard(hosts));
+  app.use(untrustedForwardedHeaders());
   if (security.corsOrigins?.length) app.use(corsMiddleware(security.corsOrigins));
   // The web console's static files are public (no data in them; the console asks for a key on a 401).
   app.use(consoleRouter());
@@ -101,7 +110,7 @@ export function createApp(deps: AppDeps): App {
   if (security.auth) app.use(security.auth.middleware);
   if (limits) app.post(ORCHESTRATE_ROUTES, limits.orchestrate);
   const streamToken = security.streamTokens ? (taskId: string) => security.streamTokens?.issue(taskId) : undefined;
-  const mcp = { ...deps.mcp, allowedOrigins: [...(deps.mcp?.allowedOrigins ?? []), ...(security.corsOrigins ?? [])] };
+  const mcp = { ...deps.mcp, allowedHosts: [...(deps.mcp?.allowedHosts ?? []), ...hosts], allowedOrigins: [...(deps.mcp?.allowedOrigins ?? []), ...(security.corsOrigins ?? [])] };
   // Before jsonBody: the MCP SDK reads its own bodies and answers JSON-RPC errors.
   app.use(mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } }));
   app.use(jsonBody());

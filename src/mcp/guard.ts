@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { ForbiddenError } from '../errors.js';
+import { hostnameOf, isAllowedHostname } from '../http/middleware/host-guard.js';
 
 /** Who may talk to `/mcp` from where (DNS-rebinding protection). */
 export interface McpGuardOptions {
@@ -9,15 +10,7 @@ export interface McpGuardOptions {
   allowedOrigins?: string[];
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
-function hostnameOf(value: string): string | undefined {
-  try {
-    return new URL(value).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
-}
+const NONE: ReadonlySet<string> = new Set();
 
 /**
  * Refuse (403 `forbidden`) a request whose `Host` is neither loopback nor allowed, or that carries an
@@ -32,14 +25,14 @@ export function mcpGuard(options: McpGuardOptions): RequestHandler {
 
   return (req, res, next) => {
     const host = req.headers.host ?? '';
-    const hostname = hostnameOf(`http://${host}`);
-    if (!hostname || !(LOOPBACK.test(hostname) || hosts.has(hostname))) {
+    const hostname = hostnameOf(host);
+    if (!hostname || !isAllowedHostname(hostname, hosts)) {
       return refuse(res, `Host ${JSON.stringify(host)} is not allowed for /mcp`);
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      const originHost = hostnameOf(origin);
-      if (!originHost || !(LOOPBACK.test(originHost) || origins.has(origin))) {
+      const originHost = URL.canParse(origin) ? hostnameOf(new URL(origin).host) : undefined;
+      if (!originHost || !(isAllowedHostname(originHost, NONE) || origins.has(origin))) {
         return refuse(res, `Origin ${JSON.stringify(origin)} is not allowed for /mcp`);
       }
     }
