@@ -84,6 +84,11 @@ HOST=127.0.0.1
 PORT=5060
 DATA_DIR=$DATA_DIR
 LOG_LEVEL=info
+# Caddy on this host is the trusted proxy (its X-Forwarded-* give the /mcp prefix).
+TRUST_PROXY=loopback
+# A second loopback port for browsers and fetch clients, which refuse 5060; 0 turns it off.
+ALT_PORT=5070
+# ALLOWED_HOSTS=mcp.example.org
 # PUBLIC_BASE_URL=https://example.org/mcp
 # API_KEYS=
 # OPENAI_API_KEY=

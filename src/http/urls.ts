@@ -11,8 +11,9 @@ function first(value: string | string[] | undefined): string | undefined {
 
 /**
  * The base every URL handed to this client starts with: `PUBLIC_BASE_URL` when set; otherwise what
- * the proxy says in `X-Forwarded-Prefix`/`-Host`/`-Proto` (only well-formed values); else nothing,
- * and URLs are paths relative to the host the client used.
+ * the proxy says in `X-Forwarded-Prefix`/`-Host`/`-Proto` (only well-formed values; the app drops
+ * them from peers `TRUST_PROXY` does not trust, see middleware/forwarded.ts); else nothing, and URLs
+ * are paths relative to the host the client used.
  */
 export function baseUrlFor(req: Request, publicBaseUrl: string | undefined): string {
   if (publicBaseUrl) return publicBaseUrl;
@@ -21,7 +22,9 @@ export function baseUrlFor(req: Request, publicBaseUrl: string | undefined): str
   const host = first(req.headers['x-forwarded-host']);
   const proto = first(req.headers['x-forwarded-proto']);
   if (host && HOST.test(host)) {
-    const scheme = proto === 'https' || proto === 'http' ? proto : req.protocol;
+    // Not `req.protocol`: behind a trusted proxy that is the raw X-Forwarded-Proto, whatever it says.
+    const connection = (req.socket as { encrypted?: boolean } | undefined)?.encrypted ? 'https' : 'http';
+    const scheme = proto === 'https' || proto === 'http' ? proto : connection;
     return `${scheme}://${host}${prefix}`;
   }
   return prefix;

@@ -24,7 +24,8 @@ describe('the Caddyfile, run by caddy in front of the server', () => {
 
   beforeAll(async () => {
     requireCaddy();
-    server = await startServerWith(model);
+    // As the shipped systemd env sets it: Caddy on this host is the trusted proxy.
+    server = await startServerWith(model, { TRUST_PROXY: 'loopback' });
     caddy = await startCaddy(server.url.replace('http://', ''));
   }, 40_000);
   afterEach(() => {

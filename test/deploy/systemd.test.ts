@@ -44,6 +44,8 @@ describe('the systemd units', () => {
     ]) {
       expect(unit).toContain(`\n${line}\n`);
     }
+    // Behind the shipped Caddyfile: X-Forwarded-* count only from a trusted proxy.
+    expect(unit).toMatch(/\nEnvironment=.* TRUST_PROXY=loopback\b/);
     expect(unit).toMatch(/\nMemoryMax=\S+\n/);
     expect(unit).toMatch(/\nLimitNOFILE=\d+\n/);
     expect(unit).toMatch(/\nExecStartPost=.*health-check\.sh/);

@@ -28,7 +28,7 @@ describe('GET /openapi.json', () => {
   let server: TestServer;
   let doc: Doc;
   beforeAll(async () => {
-    server = await startTestServer({ env: { DEFAULT_PROVIDER: 'local' } });
+    server = await startTestServer({ env: { DEFAULT_PROVIDER: 'local', TRUST_PROXY: 'loopback' } });
     const res = await fetch(`${server.url}/openapi.json`);
     expect(res.status).toBe(200);
     doc = (await res.json()) as Doc;

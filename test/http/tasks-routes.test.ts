@@ -174,7 +174,7 @@ describe('GET /tasks/:taskId/documents/markdown', () => {
   });
 
   it('hands out the document URL from where the client stands', async () => {
-    const { server } = await servers.withFake();
+    const { server } = await servers.withFake({}, { TRUST_PROXY: 'loopback' });
     const id = await research(server, { task: 'behind a proxy', generate_documents: true });
     await finished(server, id);
     const res = await request(server.url).get(`/tasks/${id}`).set('X-Forwarded-Prefix', '/mcp').expect(200);

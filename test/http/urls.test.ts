@@ -14,7 +14,8 @@ async function start(server: TestServer, headers: Record<string, string> = {}, t
   return res.body as { task_id: string; stream_url: string; status_url: string };
 }
 
-const hanging = () => servers.withFake({ respond: () => ({ hang: true }) });
+/** Behind a proxy this server trusts (the client is on loopback, as Caddy is). */
+const hanging = (env: Record<string, string> = { TRUST_PROXY: 'loopback' }) => servers.withFake({ respond: () => ({ hang: true }) }, env);
 
 describe('stream_url and status_url', () => {
   it('are paths relative to the host the client used when nothing says otherwise', async () => {
@@ -87,6 +88,18 @@ describe('stream_url and status_url', () => {
     expect(b.stream_url).toBe(`http://example.org/stream/${b.task_id}`);
     const c = await start(server, { 'X-Forwarded-Host': 'bad host', 'X-Forwarded-Prefix': '/mcp' });
     expect(c.stream_url).toBe(`/mcp/stream/${c.task_id}`);
+  });
+
+  it('ignore every X-Forwarded-* header from a peer TRUST_PROXY does not trust (the default)', async () => {
+    const forged = { 'X-Forwarded-Host': 'phish.example', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Prefix': '/login' };
+    for (const env of [{}, { TRUST_PROXY: 'false' }, { TRUST_PROXY: '10.0.0.0/8' }] as Array<Record<string, string>>) {
+      const { server } = await hanging(env);
+      const a = await start(server, forged);
+      expect(a.stream_url).toBe(`/stream/${a.task_id}`);
+      expect(a.status_url).toBe(`/tasks/${a.task_id}`);
+      const openapi = (await request(server.url).get('/openapi.json').set(forged).expect(200)).body as { servers: Array<{ url: string }> };
+      expect(openapi.servers[0]!.url).toBe('/');
+    }
   });
 
   it('never carry a line break or a space, whatever the headers say', async () => {

@@ -152,7 +152,7 @@ describe('web console', () => {
   });
 
   it('works under a proxy prefix (/mcp/, as behind Caddy) with relative URLs only', async () => {
-    server = await startServerWith(slowSwarm());
+    server = await startServerWith(slowSwarm(), { TRUST_PROXY: 'loopback' });
     proxy = await startPrefixProxy(server.url);
     const { page } = browser;
     await startSearchInPage(`${proxy.url}/mcp`, 'tides behind a proxy');
