@@ -59,6 +59,13 @@ const originList = list
     message: 'must be comma-separated origins such as https://app.example.org or http://localhost:3000 (no path, no pattern)',
   })
   .transform((values) => [...new Set(values.map((v) => normalizeOrigin(v)!))]);
+/** A host name or IP literal as sent in `Host`, without the port: `example.org`, `10.0.0.5`, `[::1]`. */
+const HOST_NAME = /^([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])$/;
+const hostList = list
+  .refine((values) => values.every((v) => HOST_NAME.test(v)), {
+    message: 'must be comma-separated host names or IP addresses such as mcp.example.org,10.0.0.5 (no scheme, port or path)',
+  })
+  .transform((values) => [...new Set(values.map((v) => v.toLowerCase().replace(/\.$/, '')))]);
 const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 const isProxyAddress = (part: string) => TRUST_NAMES.has(part) || /^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(part);
 /**
@@ -84,6 +91,8 @@ const trustProxy = z.preprocess(
 const envSchema = z.object({
   HOST: z.preprocess(emptyToUndefined, z.string().default('127.0.0.1')),
   PORT: int(0, 65535, 5060),
+  ALT_PORT: int(0, 65535, 5070),
+  ALLOWED_HOSTS: hostList,
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
   STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'sqlite']).default('sqlite')),
   LOG_LEVEL: z.preprocess(
@@ -136,6 +145,13 @@ type Env = z.infer<typeof envSchema>;
 export interface Config {
   host: string;
   port: number;
+  /**
+   * A second loopback port serving the same app (0: off), for browsers and fetch-based clients,
+   * which refuse 5060 (the SIP port).
+   */
+  altPort: number;
+  /** `Host` names answered besides loopback names and the `PUBLIC_BASE_URL` host (DNS-rebinding guard). */
+  allowedHosts: string[];
   dataDir: string;
   store: 'memory' | 'sqlite';
   logLevel: Env['LOG_LEVEL'];
@@ -238,11 +254,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shownValue(String(issue.path[0]), env)})`);
   const exposed = unauthenticatedExposure(env);
   if (exposed) problems.push(exposed);
+  if (parsed.success && parsed.data.ALT_PORT !== 0 && parsed.data.ALT_PORT === parsed.data.PORT) {
+    problems.push(`ALT_PORT: must differ from PORT (both ${parsed.data.PORT}); set ALT_PORT=0 to serve on PORT only`);
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
     host: e.HOST,
     port: e.PORT,
+    altPort: e.ALT_PORT,
+    allowedHosts: e.ALLOWED_HOSTS,
     dataDir: path.resolve(e.DATA_DIR),
     store: e.STORE,
     logLevel: e.LOG_LEVEL,

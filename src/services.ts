@@ -23,6 +23,8 @@ import { observeEvents } from './metrics/event-metrics.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { reportCrashes } from './observability/crash-reporting.js';
 import { createErrorReporter, type ErrorReporter } from './observability/sentry.js';
+import { StartupError, withSetting } from './startup-error.js';
+import type { ValidationError } from './errors.js';
 
 /** The domain, wired: everything a transport (HTTP, MCP) serves. */
 export interface Services {
@@ -59,7 +61,8 @@ export function readVersion(): string {
 }
 
 function createStore(config: Config): Store {
-  return config.store === 'sqlite' ? createSqliteStore(config.dataDir) : createMemoryStore();
+  if (config.store === 'memory') return createMemoryStore();
+  return withSetting('DATA_DIR', () => createSqliteStore(config.dataDir));
 }
 
 /** Index `CORPUS_DIR`; a folder that cannot be read stops the start with a clear message. */
@@ -67,7 +70,17 @@ async function openCorpus(config: Config, logger: Logger, watch = true): Promise
   try {
     return await createCorpusIndex({ dir: config.corpusDir, logger, watch });
   } catch (error) {
-    throw new Error(`CORPUS_DIR: cannot index ${config.corpusDir}: ${(error as Error).message}`, { cause: error });
+    throw new StartupError('CORPUS_DIR', `cannot index ${config.corpusDir}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The default provider and model must be able to serve a request that names neither. */
+function checkDefaultModel(models: ModelResolver): void {
+  try {
+    models.resolve(undefined, undefined);
+  } catch (error) {
+    const path = (error as ValidationError).details?.[0]?.path;
+    throw new StartupError(path === 'model' ? 'DEFAULT_MODEL' : 'DEFAULT_PROVIDER', (error as Error).message, { cause: error });
   }
 }
 
@@ -80,7 +93,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const metrics = createMetrics({ token: config.metricsToken });
   const stopEventMetrics = observeEvents(events, metrics);
   const corpus = await openCorpus(config, logger, options.watchCorpus);
-  const models = createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers });
+  const models = withSetting('PRICES_FILE', () => createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers }));
+  checkDefaultModel(models);
   const calculate = createCalculateTool();
   const registry = createToolRegistry([
     createSearchDocumentsTool(corpus),
@@ -92,7 +106,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     store,
     events,
     models,
-    prices: loadPriceTable(config.pricesFile),
+    prices: withSetting('PRICES_FILE', () => loadPriceTable(config.pricesFile)),
     // `task crashed` / `agent crashed` lines also go to error tracking.
     logger: errors.enabled ? reportCrashes(logger, errors) : logger,
     retry: config.retry,
@@ -107,7 +121,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const dispatcher = createDispatcher({
     ...webhookSettings,
     store: store.webhooks,
-    secret: loadWebhookSecret(config.dataDir, secret),
+    secret: withSetting('DATA_DIR', () => loadWebhookSecret(config.dataDir, secret)),
     logger: logger.child({ component: 'webhooks' }),
     userAgent: `mcp-orchestrator/${version}`,
     closeWaitMs: Math.min(2000, config.shutdownGraceMs),

@@ -13,11 +13,23 @@ import type { Express } from 'express';
  * re-parents a mounted sub-app's, so every Express method is still there.
  */
 export function createHttpServer(app: Express): http.Server {
+  return http.createServer(messageClasses(app), app);
+}
+
+type MessageClasses = { IncomingMessage: typeof http.IncomingMessage; ServerResponse: typeof http.ServerResponse };
+/** One pair of classes per app: a second server of the same app (`ALT_PORT`) shares them. */
+const classesOf = new WeakMap<Express, MessageClasses>();
+
+function messageClasses(app: Express): MessageClasses {
+  const known = classesOf.get(app);
+  if (known) return known;
   class AppRequest extends http.IncomingMessage {}
   class AppResponse<R extends http.IncomingMessage = http.IncomingMessage> extends http.ServerResponse<R> {}
   Object.setPrototypeOf(AppRequest.prototype, app.request);
   Object.setPrototypeOf(AppResponse.prototype, app.response);
   app.request = AppRequest.prototype as Express['request'];
   app.response = AppResponse.prototype as Express['response'];
-  return http.createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
+  const classes = { IncomingMessage: AppRequest, ServerResponse: AppResponse };
+  classesOf.set(app, classes);
+  return classes;
 }

@@ -47,7 +47,7 @@ export function scratchDir(): string {
 export function run(file: string, args: string[], env: Record<string, string>, cwd = scratchDir()): Child {
   const proc = spawn(process.execPath, ['--import', TSX, file, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: path.join(cwd, 'data'), STORE: 'memory', ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATA_DIR: path.join(cwd, 'data'), STORE: 'memory', ALT_PORT: '0', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
