@@ -4,6 +4,7 @@ import { researchInputSchema, searchInputSchema, type OrchestrateInput } from '.
 import { describePatterns } from '../orchestrator/patterns/index.js';
 import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
 import { isFinal, type PatternName, type TaskRecord } from '../orchestrator/task.js';
+import { redactWebhookUrl } from '../webhooks/redact.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 import type { ToolRegistry } from './registry.js';
 
@@ -22,6 +23,10 @@ export interface ToolContext {
   urls: UrlBuilder;
   /** Webhooks of `webhook_url`; without it a request naming one is refused. */
   webhooks?: WebhookService;
+  /** Aborts when the client no longer waits for the answer (it hung up); passed on to registered tools. */
+  signal?: AbortSignal;
+  /** The client (`key:<key id>` or `ip:<address>`), for tools that share a resource fairly (calculate). */
+  clientKey?: string;
 }
 
 /** One orchestration tool: served as `POST /tools/<name>`, listed by `GET /tools`, and over MCP. */
@@ -76,7 +81,8 @@ function start(pattern: PatternName) {
     if (!webhooks) throw webhookProblem('webhook_url', 'webhooks are not available on this transport');
     await webhooks.checkTarget(url);
     const beforeStart = (task: TaskRecord) => void webhooks.add({ task_id: task.task_id, url, events });
-    return accepted(ctx.orchestrator.submit(pattern, input, { beforeStart }), ctx.urls);
+    // The registration keeps the URL; the task record (and every view of it) only its origin.
+    return accepted(ctx.orchestrator.submit(pattern, { ...input, webhook_url: redactWebhookUrl(url) }, { beforeStart }), ctx.urls);
   };
 }
 
@@ -166,7 +172,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
     handler: async ({ tool_name, arguments: args }, ctx) => ({
       success: true,
       tool_name,
-      result: await ctx.registry.execute(tool_name, args),
+      result: await ctx.registry.execute(tool_name, args, { signal: ctx.signal, clientKey: ctx.clientKey }),
     }),
   }),
 ];

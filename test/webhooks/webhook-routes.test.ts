@@ -82,6 +82,31 @@ describe('webhook_url on the orchestrate routes', () => {
     expect(types.filter((t) => t === 'workflow_start')).toHaveLength(1);
   });
 
+  it('shows the URL only as its origin and a redacted path: in GET /tasks, the task record, its status and the stream', async () => {
+    const { server } = await servers.withFake({}, ENV);
+    const receiver = await receiverFor(() => server);
+    const secretPath = '/hooks/T0SECRET/B1SECRET?token=SECRETTOKEN';
+    const res = await request(server.url)
+      .post('/tools/orchestrate_search')
+      .send({ query: 'private hooks', num_agents: 1, webhook_url: `${receiver.url}${secretPath}` })
+      .expect(202);
+    const taskId = res.body.task_id as string;
+    await waitFor(() => receiver.answered === 1);
+    expect(receiver.requests[0]!.path, 'delivered to the real URL').toBe(secretPath);
+    const views = [
+      (await request(server.url).get('/tasks').expect(200)).text,
+      (await request(server.url).get(`/tasks/${taskId}`).expect(200)).text,
+      (await request(server.url).post('/tools/get_orchestration_status').send({ task_id: taskId }).expect(200)).text,
+      await (await fetch(`${server.url}/stream/${taskId}`)).text(),
+    ];
+    for (const view of views) {
+      expect(view).not.toContain('SECRET');
+      expect(view).toContain(`${receiver.url}/[redacted]`);
+    }
+    const result = (await request(server.url).post('/tools/get_orchestration_result').send({ task_id: taskId }).expect(200)).text;
+    expect(result).not.toContain('SECRET');
+  });
+
   it('refuses a loopback target without WEBHOOK_ALLOW_PRIVATE: 400 at webhook_url, no task, nothing enqueued', async () => {
     const { server, fake } = await servers.withFake();
     const receiver = await receiverFor(() => server);
