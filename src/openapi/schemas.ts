@@ -112,7 +112,12 @@ const taskFields = {
   error: taskError.optional(),
 };
 
-export const taskRecord = z.looseObject({ success: z.literal(true), ...taskFields, result: taskResult.optional() });
+export const taskRecord = z.looseObject({
+  success: z.literal(true),
+  ...taskFields,
+  result: taskResult.optional(),
+  stream_url: z.string().describe('The task\'s event stream from where the client stands; with API keys it carries a fresh ?token='),
+});
 
 export const taskList = z.looseObject({
   success: z.literal(true),

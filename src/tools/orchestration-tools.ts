@@ -53,7 +53,8 @@ const taskIdSchema = z.strictObject({ task_id: z.string().trim().min(1).max(200)
 export function presentTask(record: TaskRecord, urls: UrlBuilder): Record<string, unknown> {
   const documents = record.result?.documents.map((d) => ({ ...d, url: urls.resolve(d.url) }));
   const result = record.result && { ...record.result, documents };
-  return { success: true, ...record, ...(result ? { result } : {}) };
+  // A fresh `stream_url` (with a new token when keys are on) for a client whose first one expired.
+  return { success: true, ...record, ...(result ? { result } : {}), stream_url: urls.stream(record.task_id) };
 }
 
 function accepted(record: TaskRecord, urls: UrlBuilder) {

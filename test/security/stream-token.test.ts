@@ -117,5 +117,13 @@ describe('stream_url tokens over HTTP', () => {
     // A key still opens it.
     const withKey = await request(server.url).get(`/stream/${task.task_id}`).set('X-API-Key', KEY);
     expect(withKey.status).toBe(200);
+    // And asking for the task again, with the key, hands out a fresh stream_url that opens it.
+    for (const fresh of [
+      (await request(server.url).get(`/tasks/${task.task_id}`).set('X-API-Key', KEY).expect(200)).body,
+      (await request(server.url).post('/tools/get_orchestration_status').set('X-API-Key', KEY).send({ task_id: task.task_id }).expect(200)).body,
+    ] as Array<{ stream_url: string }>) {
+      expect(tokenOf(fresh.stream_url)).not.toBe(tokenOf(task.stream_url));
+      expect((await request(server.url).get(fresh.stream_url)).status).toBe(200);
+    }
   });
 });
