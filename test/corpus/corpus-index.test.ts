@@ -99,9 +99,8 @@ describe('corpus index', () => {
   it('refuses a FIFO named *.md at once instead of waiting for a writer', async () => {
     execFileSync('mkfifo', [path.join(dir, 'pipe.md')]);
     await open();
-    const started = Date.now();
+    // Without O_NONBLOCK and the fstat check this open never returns (the test times out).
     await expect(corpus!.read('pipe.md')).rejects.toMatchObject({ status: 400 });
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('keeps the index current when files change', async () => {
