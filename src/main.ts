@@ -67,6 +67,7 @@ async function start(config: Config, logger: Logger): Promise<Server> {
     trustProxy: config.trustProxy,
     sse: config.sse,
     security,
+    mcp: config.mcpSessions,
   });
   const servers = [createHttpServer(app)];
   await listen(servers[0]!, config.host, config.port, 'PORT');
@@ -81,7 +82,8 @@ async function start(config: Config, logger: Logger): Promise<Server> {
       server.close();
       server.closeIdleConnections();
     }
-    return services.close().then(() => {
+    return services.close().then(async () => {
+      await app.closeMcp();
       app.streams.closeAll();
       for (const server of servers) server.closeAllConnections();
     });

@@ -65,6 +65,8 @@ export interface AppDeps {
 export interface App extends Express {
   /** Open event streams (for `/health` and shutdown). */
   streams: StreamRegistry;
+  /** Close the handshake-era MCP sessions and their streams (at shutdown, after the tasks). Idempotent. */
+  closeMcp(): Promise<void>;
 }
 
 /** Build the Express app: routes, JSON bodies, request ids, logs, and the one error handler. */
@@ -112,7 +114,9 @@ export function createApp(deps: AppDeps): App {
   const streamToken = security.streamTokens ? (taskId: string) => security.streamTokens?.issue(taskId) : undefined;
   const mcp = { ...deps.mcp, allowedHosts: [...(deps.mcp?.allowedHosts ?? []), ...hosts], allowedOrigins: [...(deps.mcp?.allowedOrigins ?? []), ...(security.corsOrigins ?? [])] };
   // Before jsonBody: the MCP SDK reads its own bodies and answers JSON-RPC errors.
-  app.use(mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } }));
+  const mcpRoutes = mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } });
+  app.closeMcp = () => mcpRoutes.close();
+  app.use(mcpRoutes);
   app.use(jsonBody());
 
   const urls = (req: Request) => createUrlBuilder(req, deps.publicBaseUrl, streamToken);

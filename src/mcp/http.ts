@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Router, type Request as ExpressRequest } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest } from '@modelcontextprotocol/server';
 import type { EventLog } from '../events/event-log.js';
@@ -11,7 +13,7 @@ import type { ToolRegistry } from '../tools/registry.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 import { createLocalBackend } from './backend.js';
 import { mcpGuard, type McpGuardOptions } from './guard.js';
-import { createLegacySessions } from './legacy-sessions.js';
+import { createLegacySessions, type SessionClient } from './legacy-sessions.js';
 import { createMcpServer } from './server.js';
 import type { Activity } from './tools.js';
 
@@ -22,8 +24,24 @@ const MAX_BODY = 1024 * 1024;
 export interface McpHttpOptions extends McpGuardOptions {
   /** A handshake-era session with no call in flight is closed after this long (default 30 min). */
   sessionIdleMs?: number;
-  /** At most this many handshake-era sessions at once (default 1000). */
+  /**
+   * At most this many handshake-era sessions at once, all clients together (default 1000). When
+   * full, a new one closes its own client's least recently used idle session, else it is 503:
+   * never another client's.
+   */
   maxSessions?: number;
+  /**
+   * At most this many handshake-era sessions per client (default 100): per API key when keys are
+   * on, else per address (`req.ip`, so `TRUST_PROXY` applies; IPv6 by /56). Past it a new one closes
+   * that client's least recently used idle session, or is 429 when all of them have a call in flight.
+   */
+  maxSessionsPerOwner?: number;
+}
+
+/** The `/mcp` router, and `close()` for shutdown: it ends every handshake-era session. */
+export interface McpRouter extends Router {
+  /** End every handshake-era session and refuse new ones. Idempotent, returns the same promise. */
+  close(): Promise<void>;
 }
 
 export interface McpHttpDeps {
@@ -39,8 +57,11 @@ export interface McpHttpDeps {
   mcp?: McpHttpOptions;
   /** A `?token=` for the `stream_url` of a task (when API keys are on). */
   streamToken?: (taskId: string) => string | undefined;
-  /** Who a request is (its API key's id): a handshake-era session only answers the key that opened it. */
-  sessionOwner?: (headers: Headers) => string | undefined;
+  /**
+   * Who a request is (its API key's id): a handshake-era session only answers the key that opened
+   * it, and counts against that key's cap. Without it (keys off) the cap is per client address.
+   */
+  sessionOwner?: (headers: IncomingHttpHeaders | Headers) => string | undefined;
   /** Orchestrate `tools/call`s spend from the budget of the HTTP orchestrate routes. */
   orchestrateLimit?: {
     keyOf(req: ExpressRequest): string;
@@ -65,7 +86,7 @@ function urlsFor(request: Request | undefined, publicBaseUrl: string | undefined
  *
  * `isLegacyRequest` (the SDK's own classifier) routes each request. Host and Origin are checked first.
  */
-export function mcpRouter(deps: McpHttpDeps): Router {
+export function mcpRouter(deps: McpHttpDeps): McpRouter {
   const build = (request?: Request, activity?: Activity) =>
     createMcpServer({
       backend: createLocalBackend(deps, urlsFor(request, deps.publicBaseUrl, deps.streamToken)),
@@ -86,14 +107,19 @@ export function mcpRouter(deps: McpHttpDeps): Router {
     logger: deps.logger,
     idleMs: deps.mcp?.sessionIdleMs ?? 30 * 60_000,
     maxSessions: deps.mcp?.maxSessions ?? 1000,
+    maxSessionsPerOwner: deps.mcp?.maxSessionsPerOwner ?? 100,
     keepAliveMs: deps.heartbeatMs,
     maxRequestBodySize: MAX_BODY,
-    owner: deps.sessionOwner,
   });
-  // The budget key of the Express request being served, for the fetch handler below.
-  const clientKey = new AsyncLocalStorage<string>();
+  // Who the Express request being served is, for the fetch handler below (it sees a web Request,
+  // which has neither `req.ip` nor the key check): its budget key and its session owner.
+  const current = new AsyncLocalStorage<{ budgetKey?: string; client: SessionClient }>();
+  const clientOf = (req: ExpressRequest): SessionClient => {
+    const keyId = deps.sessionOwner?.(req.headers);
+    return keyId ? { owner: `key:${keyId}`, keyId } : { owner: `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '')}` };
+  };
   const overBudget = async (request: Request): Promise<Response | undefined> => {
-    const key = clientKey.getStore();
+    const key = current.getStore()?.budgetKey;
     const calls = key && deps.orchestrateLimit ? await countOrchestrateCalls(request, MAX_BODY) : 0;
     const retryAfter = calls > 0 ? await deps.orchestrateLimit?.take(key!, calls) : undefined;
     return retryAfter === undefined ? undefined : mcpRateLimited(retryAfter);
@@ -102,7 +128,7 @@ export function mcpRouter(deps: McpHttpDeps): Router {
     {
       fetch: async (request, options) =>
         (await overBudget(request)) ??
-        ((await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY })) ? legacy.fetch(request) : modern.fetch(request, options)),
+        ((await isLegacyRequest(request, undefined, { maxRequestBodySize: MAX_BODY })) ? legacy.fetch(request, current.getStore()!.client) : modern.fetch(request, options)),
     },
     { maxRequestBodySize: MAX_BODY, onerror },
   );
@@ -116,8 +142,7 @@ export function mcpRouter(deps: McpHttpDeps): Router {
   router.all('/mcp', guard, async (req, res) => {
     // Proxies (nginx) must not buffer the streams; Caddy is told by `flush_interval -1`.
     res.setHeader('X-Accel-Buffering', 'no');
-    const key = deps.orchestrateLimit?.keyOf(req);
-    await (key === undefined ? handler(req, res) : clientKey.run(key, () => handler(req, res)));
+    await current.run({ budgetKey: deps.orchestrateLimit?.keyOf(req), client: clientOf(req) }, () => handler(req, res));
   });
-  return router;
+  return Object.assign(router, { close: () => legacy.close() });
 }
