@@ -183,14 +183,14 @@ describe('web console', () => {
       expect(streams[0]).toMatch(/\/stream\/search_\w+\?token=\d+\.[\w-]+ auth=$/);
       expect(await page.evaluate('Object.values(sessionStorage)')).toContain('console-key-1');
 
-      // Opened from the list of another tab there is no token (only start answers carry one):
-      // the stream is read with the key instead.
+      // Opened from the list of another tab (no remembered start answer): the record itself hands
+      // out a fresh stream_url with a token (GET /tasks/:id), so the stream needs no header.
       const taskId = decodeURIComponent(new URL(page.url()).hash.replace('#task/', ''));
       await page.evaluate("sessionStorage.removeItem('mcp-orchestrator.stream-urls')");
       await page.goto(`${server.url}/#tasks`);
       await page.click(`#task-rows tr[data-task-id="${taskId}"] a`);
       await page.locator('#report-body h1').waitFor();
-      expect(streams.at(-1)).toMatch(/\/stream\/search_\w+ auth=Bearer console-key-1$/);
+      expect(streams.at(-1)).toMatch(/\/stream\/search_\w+\?token=\d+\.[\w-]+ auth=$/);
       expect(await page.locator('#key-dialog[open]').count()).toBe(0);
     } finally {
       page.off('request', onRequest);

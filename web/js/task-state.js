@@ -1,6 +1,9 @@
-// The live state of one task, rebuilt from its events: a pure reducer, no DOM.
+// The live state of one task, rebuilt from its events and its record: a pure reducer, no DOM.
 
 const FINAL = new Set(['workflow_complete', 'workflow_error', 'workflow_cancelled']);
+const ENDED = new Set(['completed', 'failed', 'cancelled']);
+/** Whether a task or agent status is final. */
+export const isEnded = (status) => ENDED.has(status);
 
 export function createTaskState(record) {
   return {
@@ -21,7 +24,8 @@ export function createTaskState(record) {
 function agent(state, id) {
   let a = state.agents.get(id);
   if (!a) {
-    a = { id, role: '', subtask: '', type: '', status: 'waiting', text: '', tools: [], retries: 0, error: '', chars: 0 };
+    // `settled`: the task ended while this agent was in flight, so its status is the task's, not its own report.
+    a = { id, role: '', subtask: '', type: '', status: 'waiting', text: '', tools: [], retries: 0, error: '', chars: 0, settled: false };
     state.agents.set(id, a);
   }
   return a;
@@ -70,7 +74,8 @@ export function applyEvent(state, ev) {
       addUsage(state, d);
       break;
     case 'agent_error':
-      Object.assign(a, { status: 'failed', role: d.role ?? a.role, error: d.error?.message ?? String(d.error ?? 'failed') });
+      // An agent stopped by a cancel reports `cancelled` (as the record's agent_results do).
+      Object.assign(a, { status: d.error?.code === 'cancelled' ? 'cancelled' : 'failed', role: d.role ?? a.role, error: d.error?.message ?? String(d.error ?? 'failed') });
       addUsage(state, d);
       break;
     case 'workflow_complete':
@@ -80,6 +85,7 @@ export function applyEvent(state, ev) {
       if (d.usage) state.usage = { ...state.usage, ...d.usage };
       if (typeof d.final_synthesis === 'string') state.final = d.final_synthesis;
       if (d.error) state.error = d.error;
+      settleAgents(state);
       break;
     case 'stream_closed':
       state.closed = true;
@@ -89,13 +95,48 @@ export function applyEvent(state, ev) {
   return true;
 }
 
-export const isFinished = (state) => state.closed || FINAL.has(state.timeline.at(-1)?.event_type) || ['completed', 'failed', 'cancelled'].includes(state.status);
+/**
+ * Agents still in flight when the task ended never report (a restart cut them off, or the terminal
+ * event came first): they take the task's end, so no card is left "running".
+ */
+function settleAgents(state) {
+  if (!isEnded(state.status)) return;
+  for (const a of state.agents.values()) {
+    if (isEnded(a.status)) continue;
+    Object.assign(a, { status: state.status, settled: true, error: state.status === 'failed' ? (state.error?.message ?? '') : '' });
+  }
+}
 
-/** Agents finished and expected: a worker per planned subtask plus the planner and a synthesis, or what was seen. */
+/** Take what the record says (`GET /tasks/:id`): its counts always; its end, usage and report once final. */
+export function applyRecord(state, record) {
+  state.record = record;
+  if (!isEnded(record.status)) return;
+  state.status = record.status;
+  state.usage = { ...state.usage, ...record.usage };
+  state.error = record.error;
+  if (record.result?.final_synthesis !== undefined) state.final = record.result.final_synthesis;
+  settleAgents(state);
+}
+
+export const isFinished = (state) => state.closed || FINAL.has(state.timeline.at(-1)?.event_type) || isEnded(state.status);
+
+/**
+ * Agents finished and expected. The record's `progress` is the truth (its total counts every level
+ * it plans: planner, workers, mid-level and executive synthesis); events seen since it was fetched
+ * may be ahead of it. Without a record total: a worker per planned subtask plus planner and synthesis.
+ * The bar is full for a completed task; a cancelled or failed one keeps the share that completed.
+ */
 export function progressOf(state) {
-  const all = [...state.agents.values()];
-  const done = all.filter((a) => a.status === 'completed' || a.status === 'failed').length;
-  const expected = Math.max(all.length, state.planned ? state.planned + 2 : 0, 1);
-  const finished = ['completed', 'failed', 'cancelled'].includes(state.status);
-  return { done, total: expected, ratio: finished ? 1 : Math.min(done / expected, 0.99) };
+  const reported = [...state.agents.values()].filter((a) => !a.settled);
+  const seenDone = reported.filter((a) => isEnded(a.status)).length;
+  const seenCompleted = reported.filter((a) => a.status === 'completed').length;
+  const p = state.record?.progress;
+  const done = Math.max(seenDone, p ? p.agents_done + p.agents_failed : 0);
+  const completed = Math.max(seenCompleted, p?.agents_done ?? 0);
+  const estimate = Math.max(state.agents.size, state.planned ? state.planned + 2 : 0, 1);
+  const total = Math.max(p?.agents_total || estimate, done);
+  let ratio = Math.min(done / total, 0.99);
+  if (state.status === 'completed') ratio = 1;
+  else if (isEnded(state.status)) ratio = completed / total;
+  return { done, total, ratio };
 }

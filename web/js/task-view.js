@@ -1,11 +1,15 @@
 // The live view of one task: header, progress, agent cards, report, timeline. It follows the task's
 // event stream with EventSource; on open (or reload) it replays from the start and rebuilds state.
-/* global clearTimeout, URL, location, EventSource, setTimeout, requestAnimationFrame, document, CSS */ // browser globals (the lint config knows Node's only)
+/* global clearTimeout, URL, location, EventSource, setTimeout, requestAnimationFrame */ // browser globals (the lint config knows Node's only)
+import { drawAgent } from './agent-card.js';
 import { ApiError, apiKey, cancelTask, getTask, streamUrlFor } from './api.js';
 import { $, el, money, notice, short, time } from './dom.js';
 import { FetchEventStream } from './fetch-stream.js';
-import { renderMarkdown } from './markdown.js';
-import { applyEvent, createTaskState, isFinished, progressOf } from './task-state.js';
+import { renderMarkdown, withoutTitle } from './markdown.js';
+import { applyEvent, applyRecord, createTaskState, isEnded, isFinished, progressOf } from './task-state.js';
+
+// Events after which the record's counts change: it is fetched again (one request at a time).
+const COUNTED = new Set(['decomposition_complete', 'agent_start', 'agent_complete', 'agent_error', 'synthesis_start', 'synthesis_complete']);
 
 let current; // { id, state, es, stopped }
 
@@ -27,15 +31,19 @@ export async function showTask(id) {
   $('#task-status').textContent = '';
   delete $('#task-status').dataset.status;
   $('#task-id').textContent = id;
-  $('#task-title').textContent = id;
+  $('#task-title').textContent = '';
+  // Nothing of the view shows until the record is there: an unknown task gets the notice alone.
+  $('#view-task').hidden = true;
   let record;
   try {
     record = await getTask(id);
   } catch (error) {
+    if (view.stopped) return;
     notice(error instanceof ApiError && error.status === 404 ? `No task ${id} on this server.` : `Cannot load ${id}: ${error.message}`);
     return;
   }
   if (view.stopped) return;
+  $('#view-task').hidden = false;
   view.state = createTaskState(record);
   drawHeader(view);
   draw(view);
@@ -53,10 +61,8 @@ function openStream(view, url) {
   es.onmessage = (message) => {
     const event = JSON.parse(message.data);
     if (!applyEvent(view.state, event)) return;
-    if (event.event_type === 'stream_closed') {
-      es.close();
-      void finish(view);
-    }
+    if (event.event_type === 'stream_closed') es.close();
+    if (event.event_type === 'stream_closed' || COUNTED.has(event.event_type)) refresh(view);
     schedule(view);
   };
   es.onerror = () => {
@@ -82,21 +88,37 @@ async function reopen(view) {
   }
 }
 
-async function finish(view) {
-  $('#stat-stream').textContent = 'finished';
-  try {
-    const record = await getTask(view.id);
-    if (view.stopped) return;
-    view.state.record = record;
-    view.state.status = record.status;
-    view.state.usage = { ...view.state.usage, ...record.usage };
-    view.state.error = record.error;
-    if (record.result?.final_synthesis !== undefined) view.state.final = record.result.final_synthesis;
-    drawReport(view, record);
-    draw(view);
-  } catch (error) {
-    notice(`Cannot load the result: ${error.message}`);
+/**
+ * Fetch the record again (its counts; after `stream_closed` its end and report). One request at a
+ * time: events arriving meanwhile ask for one more, so the last answer is never an old one.
+ */
+function refresh(view) {
+  if (view.loading) {
+    view.again = true;
+    return;
   }
+  view.loading = true;
+  getTask(view.id)
+    .then((record) => {
+      if (view.stopped) return;
+      applyRecord(view.state, record);
+      if (view.state.closed && isEnded(record.status)) {
+        drawReport(view, record);
+        $('#stat-stream').textContent = 'finished';
+      }
+      draw(view);
+    }, (error) => {
+      if (!view.state.closed || view.again) return;
+      $('#stat-stream').textContent = 'finished';
+      notice(`Cannot load the result: ${error.message}`);
+    })
+    .finally(() => {
+      view.loading = false;
+      if (view.again && !view.stopped) {
+        view.again = false;
+        refresh(view);
+      }
+    });
 }
 
 function schedule(view) {
@@ -132,6 +154,7 @@ function draw(view) {
   $('#cancel-button').hidden = isFinished(s);
   const p = progressOf(s);
   $('#progress-bar').style.width = `${Math.round(p.ratio * 100)}%`;
+  $('#progress-bar').dataset.status = s.status;
   $('#stat-agents').textContent = `${p.done}/${p.total} agents`;
   $('#stat-tokens').textContent = `${s.usage.input_tokens + s.usage.output_tokens} tokens (${s.usage.input_tokens} in, ${s.usage.output_tokens} out)`;
   $('#stat-cost').textContent = money(s.usage.cost_usd);
@@ -143,36 +166,6 @@ function draw(view) {
   const timeline = $('#timeline');
   for (const ev of s.timeline.slice(view.drawn)) timeline.append(timelineItem(ev));
   view.drawn = s.timeline.length;
-}
-
-function drawAgent(a) {
-  let card = document.querySelector(`.agent[data-agent-id="${CSS.escape(a.id)}"]`);
-  if (!card) {
-    card = el('article', { class: 'agent', dataset: { agentId: a.id } },
-      el('header', {}, el('strong', { class: 'agent-id', text: a.id }), el('span', { class: 'role' }), el('span', { class: 'agent-status' })),
-      el('p', { class: 'subtask' }),
-      el('pre', { class: 'text' }),
-      el('ul', { class: 'tools' }),
-      el('p', { class: 'agent-error error' }));
-    $('#agents').append(card);
-  }
-  card.dataset.status = a.status;
-  card.querySelector('.role').textContent = [a.role, a.type].filter(Boolean).join(' · ');
-  card.querySelector('.agent-status').textContent = a.retries ? `${a.status} (retry ${a.retries})` : a.status;
-  card.querySelector('.subtask').textContent = a.subtask;
-  const pre = card.querySelector('.text');
-  if (pre.textContent !== a.text) {
-    pre.textContent = a.text;
-    pre.scrollTop = pre.scrollHeight;
-  }
-  const tools = card.querySelector('.tools');
-  if (tools.childElementCount !== a.tools.length || a.tools.some((t) => t.output !== undefined)) {
-    tools.replaceChildren(...a.tools.map((t) => el('li', { class: t.isError ? 'error' : '' },
-      el('code', { text: t.name }), ` ${short(t.input, 80)}`, t.output === undefined ? ' …' : ` → ${short(t.output, 120)}`)));
-  }
-  const err = card.querySelector('.agent-error');
-  err.textContent = a.error;
-  err.hidden = !a.error;
 }
 
 function timelineItem(ev) {
@@ -188,7 +181,8 @@ function drawReport(view, record) {
   const final = view.state.final;
   if (final === undefined || final === null || final === '') return;
   $('#report').hidden = false;
-  renderMarkdown($('#report-body'), final);
+  // The title is the page's heading already: a report that starts with it does not repeat it.
+  renderMarkdown($('#report-body'), withoutTitle(final, record.title));
   // The task's own numbered sources: the numbers the report cites.
   const items = (record.result?.sources ?? []).map((s) => {
     const href = s.url && /^https?:\/\//.test(s.url) ? s.url : undefined;
