@@ -1,6 +1,18 @@
-import { tool, zodSchema, type ToolSet } from 'ai';
+import { jsonSchema, tool, zodSchema, type ToolSet } from 'ai';
+import type { JSONSchema7 } from '@ai-sdk/provider';
 import { z } from 'zod';
 import { ToolNotFoundError, validationErrorFromIssues } from '../errors.js';
+
+/** What a tool call gets besides its input. */
+export interface ToolCallOptions {
+  /** Aborts when the caller no longer wants the answer (an HTTP client hung up, a task was cancelled). */
+  signal?: AbortSignal;
+  /**
+   * Who is calling, for tools that share a resource fairly between callers: `key:<key id>` or
+   * `ip:<address>` over HTTP, the task (`task:<id>`) for agents.
+   */
+  clientKey?: string;
+}
 
 /** A tool agents (and `execute_registered_tool`) can call. */
 export interface RegisteredTool<S extends z.ZodType = z.ZodType> {
@@ -8,8 +20,16 @@ export interface RegisteredTool<S extends z.ZodType = z.ZodType> {
   description: string;
   category: string;
   tags: string[];
+  /** Where it comes from: `builtin` (the default), or `mcp:<server>` for a tool of a connected MCP server. */
+  source?: string;
+  /** Arguments are parsed with this before `execute` (a 400 naming the argument otherwise). */
   inputSchema: S;
-  execute(input: z.output<S>, options: { signal?: AbortSignal }): Promise<unknown>;
+  /**
+   * A JSON Schema to show and to offer models instead of `inputSchema`'s: an MCP server's own, as
+   * it sent it (its `inputSchema` is then a pass-through and the server validates).
+   */
+  jsonSchema?: Record<string, unknown>;
+  execute(input: z.output<S>, options: ToolCallOptions): Promise<unknown>;
 }
 
 /** A tool as `list_registered_tools` shows it. */
@@ -18,15 +38,25 @@ export interface ToolListing {
   description: string;
   category: string;
   tags: string[];
+  source: string;
   inputSchema: unknown;
 }
 
 export interface ToolRegistry {
-  list(filter?: { category?: string; tags?: string[] }): ToolListing[];
+  list(filter?: { category?: string; tags?: string[]; source?: string }): ToolListing[];
   /** Validate `args` against the tool's schema (a 400 with the zod issues) and run it. */
-  execute(name: string, args: unknown, options?: { signal?: AbortSignal }): Promise<unknown>;
-  /** The tools in AI SDK form, for model agents' tool calling. */
+  execute(name: string, args: unknown, options?: ToolCallOptions): Promise<unknown>;
+  /**
+   * The tools in AI SDK form, for model agents' tool calling, as they are now (an MCP server's
+   * come and go). The caller's key comes from the generation's `experimental_context: { clientKey }`
+   * (the agent's task), when it sets one.
+   */
   toAiTools(): ToolSet;
+  /**
+   * Replace every tool of `source` (an MCP server's, after `tools/list_changed` or a reconnect);
+   * `[]` removes them. A name another source already holds is skipped and answered.
+   */
+  setSourceTools(source: string, tools: RegisteredTool[]): string[];
 }
 
 /** Define a tool with its input type inferred from the schema. */
@@ -34,20 +64,42 @@ export function defineTool<S extends z.ZodType>(definition: RegisteredTool<S>): 
   return definition as unknown as RegisteredTool;
 }
 
-export function createToolRegistry(tools: RegisteredTool[]): ToolRegistry {
-  const byName = new Map(tools.map((t) => [t.name, t]));
+/** `clientKey` of an AI SDK `experimental_context`, if it is a string. */
+function clientKeyOf(context: unknown): string | undefined {
+  const key = (context as { clientKey?: unknown } | undefined)?.clientKey;
+  return typeof key === 'string' ? key : undefined;
+}
+
+const sourceOf = (t: RegisteredTool) => t.source ?? 'builtin';
+
+/** One tool in AI SDK form; wrapped once, as a bare zod schema is converted again on every model call. */
+function toAiTool(t: RegisteredTool): ToolSet[string] {
+  return tool({
+    description: t.description,
+    inputSchema: t.jsonSchema ? jsonSchema(t.jsonSchema as JSONSchema7) : zodSchema(t.inputSchema),
+    execute: (input: unknown, { abortSignal, experimental_context }) =>
+      t.execute(input, { signal: abortSignal, clientKey: clientKeyOf(experimental_context) }),
+  });
+}
+
+export function createToolRegistry(initial: RegisteredTool[]): ToolRegistry {
+  const byName = new Map(initial.map((t) => [t.name, t]));
+  let aiTools: ToolSet | undefined;
+  const listingOf = (t: RegisteredTool): ToolListing => ({
+    name: t.name,
+    description: t.description,
+    category: t.category,
+    tags: t.tags,
+    source: sourceOf(t),
+    inputSchema: t.jsonSchema ?? z.toJSONSchema(t.inputSchema, { io: 'input' }),
+  });
   return {
-    list({ category, tags } = {}) {
-      return tools
+    list({ category, tags, source } = {}) {
+      return [...byName.values()]
         .filter((t) => !category || t.category === category)
+        .filter((t) => !source || sourceOf(t) === source)
         .filter((t) => !tags?.length || tags.every((tag) => t.tags.includes(tag)))
-        .map(({ name, description, category, tags }) => ({
-          name,
-          description,
-          category,
-          tags,
-          inputSchema: z.toJSONSchema(byName.get(name)!.inputSchema, { io: 'input' }),
-        }));
+        .map(listingOf);
     },
     async execute(name, args, options = {}) {
       const t = byName.get(name);
@@ -57,16 +109,18 @@ export function createToolRegistry(tools: RegisteredTool[]): ToolRegistry {
       return t.execute(parsed.data, options);
     },
     toAiTools() {
-      const set: ToolSet = {};
+      aiTools ??= Object.fromEntries([...byName.values()].map((t) => [t.name, toAiTool(t)]));
+      return aiTools;
+    },
+    setSourceTools(source, tools) {
+      for (const [name, t] of byName) if (sourceOf(t) === source) byName.delete(name);
+      const skipped: string[] = [];
       for (const t of tools) {
-        set[t.name] = tool({
-          description: t.description,
-          // Wrapped once: a bare zod schema is converted to JSON Schema again on every model call.
-          inputSchema: zodSchema(t.inputSchema),
-          execute: (input: unknown, { abortSignal }) => t.execute(input, { signal: abortSignal }),
-        });
+        if (byName.has(t.name)) skipped.push(t.name);
+        else byName.set(t.name, { ...t, source });
       }
-      return set;
+      aiTools = undefined;
+      return skipped;
     },
   };
 }

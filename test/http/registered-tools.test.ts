@@ -48,7 +48,7 @@ describe('list_registered_tools', () => {
   type Listing = { name: string; description: string; category: string; tags: string[]; inputSchema: Record<string, unknown> };
   const names = (body: { tools: Listing[] }) => body.tools.map((t) => t.name);
 
-  it('lists every registered tool with name, description, category, tags, inputSchema, and a count', async () => {
+  it('lists every registered tool with name, description, category, tags, source, inputSchema, and a count', async () => {
     const server = await servers.plain();
     const res = await request(server.url).get('/tools/list_registered_tools');
     expect(res.status).toBe(200);
@@ -56,7 +56,7 @@ describe('list_registered_tools', () => {
     expect(res.body.count).toBe(res.body.tools.length);
     expect(names(res.body)).toEqual(expect.arrayContaining(['calculate', 'current_time']));
     for (const tool of res.body.tools as Listing[]) {
-      expect(tool).toEqual({ name: expect.any(String), description: expect.any(String), category: expect.any(String), tags: expect.any(Array), inputSchema: expect.objectContaining({ type: 'object' }) });
+      expect(tool).toEqual({ name: expect.any(String), description: expect.any(String), category: expect.any(String), tags: expect.any(Array), source: 'builtin', inputSchema: expect.objectContaining({ type: 'object' }) });
     }
   });
 

@@ -24,7 +24,7 @@ describe('tool registry', () => {
     const tools = registry.list();
     expect(tools.map((t) => t.name)).toEqual(['calculate', 'current_time', 'echo']);
     for (const t of tools) {
-      expect(t).toEqual({ name: t.name, description: expect.any(String), category: expect.any(String), tags: expect.any(Array), inputSchema: expect.objectContaining({ type: 'object' }) });
+      expect(t).toEqual({ name: t.name, description: expect.any(String), category: expect.any(String), tags: expect.any(Array), source: 'builtin', inputSchema: expect.objectContaining({ type: 'object' }) });
     }
     expect(tools[2]!.inputSchema).toMatchObject({ properties: { text: { type: 'string' } }, required: ['text'] });
   });
@@ -64,6 +64,39 @@ describe('tool registry', () => {
     // The SDK calls asSchema on every call; a bare zod schema would be converted anew each time.
     expect(asSchema(echo.inputSchema).jsonSchema).toBe(asSchema(echo.inputSchema).jsonSchema);
     expect(asSchema(echo.inputSchema).jsonSchema).toMatchObject({ type: 'object', properties: { text: { type: 'string' } } });
+  });
+});
+
+describe('tools of another source (an MCP server)', () => {
+  const remote = (name: string) =>
+    defineTool({
+      name,
+      description: `remote ${name}`,
+      category: 'mcp',
+      tags: [],
+      inputSchema: z.record(z.string(), z.unknown()),
+      jsonSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+      async execute(input) {
+        return { ran: name, input };
+      },
+    });
+
+  it('come and go with their source, show it and their own JSON Schema, and reach the AI SDK set', async () => {
+    const registry = createToolRegistry([echoTool]);
+    const before = registry.toAiTools();
+    expect(registry.setSourceTools('mcp:files', [remote('files__read'), remote('echo')])).toEqual(['echo']);
+    expect(registry.list({ source: 'mcp:files' })).toEqual([
+      { name: 'files__read', description: 'remote files__read', category: 'mcp', tags: [], source: 'mcp:files', inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+    ]);
+    expect(registry.list().find((t) => t.name === 'echo')!.source).toBe('builtin');
+    expect(await registry.execute('files__read', { path: 'a' })).toEqual({ ran: 'files__read', input: { path: 'a' } });
+    const after = registry.toAiTools();
+    expect(after).not.toBe(before);
+    expect(Object.keys(after)).toEqual(['echo', 'files__read']);
+    expect(asSchema(after.files__read!.inputSchema).jsonSchema).toMatchObject({ required: ['path'] });
+    registry.setSourceTools('mcp:files', []);
+    expect(Object.keys(registry.toAiTools())).toEqual(['echo']);
+    await expect(registry.execute('files__read', {})).rejects.toBeInstanceOf(ToolNotFoundError);
   });
 });
 
