@@ -137,6 +137,24 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalString,
   SENTRY_DSN: url,
   SENTRY_ENVIRONMENT: optionalString,
+  MCP_SESSIONS_PER_CLIENT: int(1, 100_000, 100),
+  MCP_MAX_SESSIONS: int(1, 1_000_000, 1000),
+  MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000, 30 * 60_000),
+  MCP_SERVERS_FILE: optionalString,
+  MCP_CONNECT_TIMEOUT_MS: int(100, 600_000, 15_000),
+  MCP_TOOL_TIMEOUT_MS: int(100, 3_600_000, 60_000),
+  MCP_TOOL_OUTPUT_MAX_CHARS: int(1000, 10_000_000, 100_000),
+  SEARCH_PROVIDER: z.preprocess(emptyToUndefined, z.enum(['auto', 'searxng', 'brave', 'tavily']).default('auto')),
+  SEARXNG_URL: url,
+  BRAVE_API_KEY: optionalString,
+  BRAVE_API_URL: url,
+  TAVILY_API_KEY: optionalString,
+  TAVILY_API_URL: url,
+  FETCH_ALLOW_PRIVATE: bool(false),
+  FETCH_TIMEOUT_MS: int(100, 600_000, 15_000),
+  FETCH_MAX_BYTES: int(1024, 1024 ** 3, 5 * 1024 * 1024),
+  WIKIPEDIA_API_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default('https://en.wikipedia.org/w/api.php')),
+  ARXIV_API_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).default('https://export.arxiv.org/api/query')),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -208,6 +226,20 @@ export interface Config {
   metricsToken: string | undefined;
   /** Error tracking: unhandled errors go to Sentry when `dsn` is set; nothing is sent otherwise. */
   sentry: { dsn: string | undefined; environment: string | undefined };
+  /** Handshake-era MCP sessions at `/mcp`: per client (API key, else address), in all, and their idle expiry. */
+  mcpSessions: { maxSessionsPerOwner: number; maxSessions: number; sessionIdleMs: number };
+  /** MCP servers whose tools agents may call (`MCP_SERVERS_FILE`, the `mcpServers` JSON shape). */
+  mcpClients: { serversFile: string | undefined; connectTimeoutMs: number; toolTimeoutMs: number; outputMaxChars: number };
+  /** `web_search` (one backend, picked by `provider` when several are set) and `fetch_url`. */
+  web: {
+    provider: 'searxng' | 'brave' | 'tavily' | undefined;
+    searxngUrl: string | undefined;
+    brave: { apiKey: string | undefined; baseUrl: string };
+    tavily: { apiKey: string | undefined; baseUrl: string };
+    fetch: { allowPrivate: boolean; timeoutMs: number; maxBytes: number };
+  };
+  /** Endpoints of `wikipedia_search` and `arxiv_search` (the operator's: loopback is fine). */
+  data: { wikipediaApiUrl: string; arxivApiUrl: string };
 }
 
 /** Thrown by `loadConfig` with one line per problem. */
@@ -216,6 +248,15 @@ export class ConfigError extends Error {
     super(problems.join('\n'));
     this.name = 'ConfigError';
   }
+}
+
+/** The web search backend: the one `SEARCH_PROVIDER` names, else the first configured of SearXNG, Brave, Tavily. */
+function pickSearchProvider(env: Env): Config['web']['provider'] {
+  if (env.SEARCH_PROVIDER !== 'auto') return env.SEARCH_PROVIDER;
+  if (env.SEARXNG_URL) return 'searxng';
+  if (env.BRAVE_API_KEY) return 'brave';
+  if (env.TAVILY_API_KEY) return 'tavily';
+  return undefined;
 }
 
 function pickProvider(env: Env): ProviderName {
@@ -246,6 +287,15 @@ function unauthenticatedExposure(env: Record<string, string | undefined>): strin
   return `API_KEYS: must be set when HOST ${JSON.stringify(host)} is not loopback (or set ALLOW_UNAUTHENTICATED=true to serve without authentication)`;
 }
 
+const SEARCH_SETTINGS = { searxng: 'SEARXNG_URL', brave: 'BRAVE_API_KEY', tavily: 'TAVILY_API_KEY' } as const;
+
+/** `SEARCH_PROVIDER` naming a backend whose URL or key is not set. */
+function missingSearchSetting(env: Env): string | undefined {
+  if (env.SEARCH_PROVIDER === 'auto') return undefined;
+  const setting = SEARCH_SETTINGS[env.SEARCH_PROVIDER];
+  return env[setting] ? undefined : `SEARCH_PROVIDER: ${env.SEARCH_PROVIDER} needs ${setting}`;
+}
+
 /** Parse the environment. Pure: reads only `env`. Throws `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = envSchema.safeParse(env);
@@ -254,6 +304,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message} (got ${shownValue(String(issue.path[0]), env)})`);
   const exposed = unauthenticatedExposure(env);
   if (exposed) problems.push(exposed);
+  const searchProblem = parsed.success ? missingSearchSetting(parsed.data) : undefined;
+  if (searchProblem) problems.push(searchProblem);
   if (parsed.success && parsed.data.ALT_PORT !== 0 && parsed.data.ALT_PORT === parsed.data.PORT) {
     problems.push(`ALT_PORT: must differ from PORT (both ${parsed.data.PORT}); set ALT_PORT=0 to serve on PORT only`);
   }
@@ -300,5 +352,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     metricsToken: e.METRICS_TOKEN,
     sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT },
+    mcpSessions: { maxSessionsPerOwner: e.MCP_SESSIONS_PER_CLIENT, maxSessions: e.MCP_MAX_SESSIONS, sessionIdleMs: e.MCP_SESSION_IDLE_MS },
+    mcpClients: {
+      serversFile: e.MCP_SERVERS_FILE && path.resolve(e.MCP_SERVERS_FILE),
+      connectTimeoutMs: e.MCP_CONNECT_TIMEOUT_MS,
+      toolTimeoutMs: e.MCP_TOOL_TIMEOUT_MS,
+      outputMaxChars: e.MCP_TOOL_OUTPUT_MAX_CHARS,
+    },
+    web: {
+      provider: pickSearchProvider(e),
+      searxngUrl: e.SEARXNG_URL,
+      brave: { apiKey: e.BRAVE_API_KEY, baseUrl: e.BRAVE_API_URL ?? 'https://api.search.brave.com/res/v1/web/search' },
+      tavily: { apiKey: e.TAVILY_API_KEY, baseUrl: e.TAVILY_API_URL ?? 'https://api.tavily.com/search' },
+      fetch: { allowPrivate: e.FETCH_ALLOW_PRIVATE, timeoutMs: e.FETCH_TIMEOUT_MS, maxBytes: e.FETCH_MAX_BYTES },
+    },
+    data: { wikipediaApiUrl: e.WIKIPEDIA_API_URL, arxivApiUrl: e.ARXIV_API_URL },
   };
 }
