@@ -13,11 +13,12 @@ export function plannerPrompt(task: string, count: number, kind: 'subtasks' | 's
 
 export const WORKER_SYSTEM =
   'You are a research agent. Answer the sub-question thoroughly and factually in Markdown. ' +
-  'When tools are offered, call search_documents to find passages in the local documents and calculate for ' +
-  'arithmetic. Quote facts with their numbers, dates and names as the documents give them; prefer current ' +
+  'When tools are offered, use them: search_documents for passages in the local documents, calculate for ' +
+  'arithmetic, and the web, reference and connected-server tools when they are offered. Quote facts with their numbers, dates and names as the documents give them; prefer current ' +
   'documents over drafts, archived or superseded ones (search results carry each passage\'s date and standing), ' +
   'and label an older figure as history. Cite only what you read, inline as [n], with a numbered list after a ' +
-  '"Sources:" line at the end (URLs, or document path — heading (lines a-b)). When the sources do not answer, ' +
+  '"Sources:" line at the end (URLs; document path — heading (lines a-b); or the tool name with what you ' +
+  'asked it, for another tool\'s answer). When the sources do not answer, ' +
   'say so in one plain sentence and quote nothing.';
 
 export function workerPrompt(task: string, subtask: string): string {

@@ -4,6 +4,8 @@ import type { Citation, Source, Standing } from './task.js';
 interface ReadItem {
   kind: Source['kind'];
   title: string;
+  /** The tool whose answer this is (a tool source: an MCP server's tool). */
+  tool?: string;
   path?: string;
   heading?: string;
   from?: number;
@@ -51,9 +53,27 @@ function itemsWithUrls(output: unknown): ReadItem[] {
   return out;
 }
 
+/** A tool's arguments in a few words: `path: notes/a.md, limit: 3`. */
+function shortArgs(input: unknown): string {
+  if (!input || typeof input !== 'object') return '';
+  const parts = Object.entries(input as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const text = parts.join(', ');
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/** What another server's tool (`<server>__<tool>`) answered: one source per call with its arguments. */
+function itemOfTool(toolName: string, input: unknown): ReadItem {
+  const args = shortArgs(input);
+  return { kind: 'tool', tool: toolName, title: args ? `${toolName}(${args})` : toolName };
+}
+
+/** Tools of connected MCP servers are named `<server>__<tool>`; their answers are sources of kind `tool`. */
+const isServerTool = (name: string) => /^[A-Za-z0-9_-]+__[A-Za-z0-9_-]+$/.test(name);
+
 const linesOf = (item: ReadItem) => (item.from !== undefined ? `${item.from}-${item.to ?? item.from}` : undefined);
 /** One source per page, or per stretch of a document. */
-const keyOf = (item: ReadItem) => (item.url ? `url:${normalUrl(item.url)}` : `doc:${item.path}#${linesOf(item) ?? ''}`);
+const keyOf = (item: ReadItem) =>
+  item.url ? `url:${normalUrl(item.url)}` : item.tool ? `tool:${item.title}` : `doc:${item.path}#${linesOf(item) ?? ''}`;
 
 function toSource(item: ReadItem, n: number, retrievedAt: string): Source {
   const lines = linesOf(item);
@@ -87,19 +107,22 @@ export class SourceLedger {
   /** `list()` as last built; every save asks for it, and it changes only when something is read or cited. */
   private listed: Source[] | undefined;
 
-  /** Record what a tool returned to an agent. */
-  noteToolResult(toolName: string, output: unknown): void {
+  /** Record what a tool returned to an agent (`input`: the arguments it was called with). */
+  noteToolResult(toolName: string, output: unknown, input?: unknown): void {
     if (!output || typeof output !== 'object') return;
     for (const m of JSON.stringify(output).matchAll(/https?:\/\/[^\s"'<>()[\]\\`]+/g)) this.mentioned.add(normalUrl(m[0].replace(/[.,;:!?]+$/, '')));
     this.listed = undefined;
     if (toolName === 'search_documents') this.read.push(...itemsOfSearch(output as { results?: unknown[] }));
     else if (toolName === 'read_document') this.read.push(...itemsOfRead(output as Parameters<typeof itemsOfRead>[0]));
+    else if (isServerTool(toolName)) this.read.push(itemOfTool(toolName, input), ...itemsWithUrls(output));
     else this.read.push(...itemsWithUrls(output));
   }
 
   /** What was read that a citation points at, if anything: same file and overlapping lines, or same URL. */
   private match(c: Citation): ReadItem | undefined {
     if (c.url) return this.read.find((r) => r.url && normalUrl(r.url) === normalUrl(c.url!));
+    const tools = this.read.filter((r) => r.tool && c.source.startsWith(r.tool));
+    if (tools.length) return tools.find((r) => r.title === c.source) ?? tools.find((r) => c.title && r.title.includes(c.title)) ?? tools[0];
     const file = normalPath(c.source);
     const cited = span(c.lines);
     // The stretch read that overlaps the cited lines most; lines that match nothing read (a model

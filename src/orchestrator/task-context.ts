@@ -140,6 +140,8 @@ export class TaskContext {
       attempts: 0,
       citations: [],
     };
+    // Each call's arguments, until its result: a tool source is named by them.
+    const calls = new Map<string, unknown>();
     try {
       const outcome = await runAgent({
         model: model.model,
@@ -159,9 +161,13 @@ export class TaskContext {
           log.warn({ ...info }, 'agent retry');
           this.emit('agent_retry', info, spec.agentId);
         },
-        onToolCall: (call) => this.emit('agent_tool_call', call, spec.agentId),
+        onToolCall: (call) => {
+          calls.set(call.tool_call_id, call.input);
+          this.emit('agent_tool_call', call, spec.agentId);
+        },
         onToolResult: (res) => {
-          if (!res.is_error) this.sources.noteToolResult(res.tool_name, res.output);
+          if (!res.is_error) this.sources.noteToolResult(res.tool_name, res.output, calls.get(res.tool_call_id));
+          calls.delete(res.tool_call_id);
           this.emit('agent_tool_result', res, spec.agentId);
         },
       });

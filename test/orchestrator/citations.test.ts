@@ -88,6 +88,30 @@ describe('settleWorkerText', () => {
   });
 });
 
+describe('sources of kind tool (an MCP server\'s tool)', () => {
+  it('are one per call, named by the tool and its arguments, and cited by the tool\'s name', () => {
+    const ledger = new SourceLedger();
+    ledger.noteToolResult('files__read_text_file', { content: 'Ferry times: 06:10, 07:40' }, { path: '/srv/notes/ferry.md' });
+    ledger.noteToolResult('files__read_text_file', { content: 'Tide table' }, { path: '/srv/notes/tides.md' });
+    ledger.noteToolResult('calculate', { result: '2', value: 2 }, { expression: '1+1' });
+    const settled = settleWorkerText(
+      'The first ferry leaves at 06:10 [1]; tides follow the table [2]; the moon is cheese [3].\n\nSources:\n' +
+        '[1] files__read_text_file(path: /srv/notes/ferry.md)\n[2] files__read_text_file — tides.md\n[3] everything__echo',
+      ledger,
+    );
+    expect(settled.content).toContain('06:10 [1]; tides follow the table [2]');
+    expect(settled.content).not.toContain('[3]');
+    expect(settled.content).toContain('- [1] files__read_text_file(path: /srv/notes/ferry.md)\n- [2] files__read_text_file(path: /srv/notes/tides.md)');
+    expect(ledger.unverified).toBe(1);
+    const sources = ledger.list();
+    expect(sources.map((s) => [s.kind, s.title])).toEqual([
+      ['tool', 'files__read_text_file(path: /srv/notes/ferry.md)'],
+      ['tool', 'files__read_text_file(path: /srv/notes/tides.md)'],
+    ]);
+    expect(sources[0]!.retrieved_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
+});
+
 describe('settleSynthesisText', () => {
   it('keeps a known number, drops and counts an unknown one, and ends with the task’s source list', () => {
     const ledger = ledgerWith(FUNDING);
