@@ -15,6 +15,8 @@ import { createLocalModel } from './providers/local/local-model.js';
 import { createCalculateTool } from './tools/builtin/calculate.js';
 import { createReadDocumentTool, createSearchDocumentsTool } from './tools/builtin/documents.js';
 import { currentTimeTool } from './tools/builtin/current-time.js';
+import { createWebTools } from './tools/web/index.js';
+import { createDataTools } from './tools/data/index.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 import { createDispatcher } from './webhooks/dispatcher.js';
 import { loadWebhookSecret } from './webhooks/signing.js';
@@ -101,6 +103,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     createReadDocumentTool(corpus),
     calculate,
     currentTimeTool,
+    ...createWebTools(config.web, logger.child({ component: 'web' })),
+    ...createDataTools(config.data, { timeoutMs: config.web.fetch.timeoutMs, userAgent: `mcp-orchestrator/${version}` }),
   ]);
   const orchestrator = new SwarmOrchestrator({
     store,
