@@ -1,9 +1,20 @@
-import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, ResourceTemplate, type McpServer } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, ResourceTemplate, type CacheHint, type McpServer } from '@modelcontextprotocol/server';
 import { AppError } from '../errors.js';
+import { isFinal, type TaskStatus } from '../orchestrator/task.js';
 import type { McpBackend } from './backend.js';
 
-/** How many recent tasks `resources/list` shows. */
+/** How many recent tasks `resources/list` shows, and how many task ids a completion offers at most. */
 export const RECENT_TASKS = 50;
+/** How far back a task-id completion looks: the newest tasks, one page of `GET /tasks` (its largest). */
+const COMPLETION_WINDOW = 100;
+
+/**
+ * Read hints (2026-07-28 only; SEP-2549). A finished task's report never changes again, but it is
+ * the user's work: one client may keep it. A pattern is fixed for the life of the process and the
+ * same for everyone. A task record (the server's default, `ttlMs: 0`) changes until the task ends.
+ */
+const REPORT_CACHE: CacheHint = { ttlMs: 60 * 60_000, cacheScope: 'private' };
+const PATTERN_CACHE: CacheHint = { ttlMs: 10 * 60_000, cacheScope: 'public' };
 
 /** `orchestrator://…` URIs: one scheme for everything this server exposes. */
 export const taskUri = (taskId: string) => `orchestrator://tasks/${encodeURIComponent(taskId)}`;
@@ -25,12 +36,26 @@ async function reading<T>(uri: URL, read: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Task ids for a completion: the newest (up to {@link RECENT_TASKS}) among the last
+ * {@link COMPLETION_WINDOW} tasks that start with what was typed (any case); `finished` keeps only
+ * tasks that have ended (those with a report or a final error).
+ */
+export async function completeTaskIds(backend: McpBackend, typed: string, options: { finished?: boolean } = {}): Promise<string[]> {
+  const prefix = typed.trim().toLowerCase();
+  return (await backend.listTasks(COMPLETION_WINDOW))
+    .filter((t) => t.task_id.toLowerCase().startsWith(prefix) && (!options.finished || isFinal(t.status as TaskStatus)))
+    .slice(0, RECENT_TASKS)
+    .map((t) => t.task_id);
+}
+
 const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
 
 /**
  * Resources: a task's record (`orchestrator://tasks/{task_id}`), its report in Markdown
  * (`…/report`, once the task has finished) and each pattern (`orchestrator://patterns/{name}`).
- * `resources/list` gives the recent tasks and the patterns; the three templates are listed.
+ * `resources/list` gives the recent tasks and the patterns; the three templates are listed. Their
+ * variables complete: `task_id` to the newest tasks (finished ones for the report), `name` to the patterns.
  */
 export function registerResources(server: McpServer, backend: McpBackend): void {
   const status = (taskId: string) => backend.callTool('get_orchestration_status', { task_id: taskId }, { task_id: taskId });
@@ -47,6 +72,7 @@ export function registerResources(server: McpServer, backend: McpBackend): void 
           mimeType: 'application/json',
         })),
       }),
+      complete: { task_id: (value) => completeTaskIds(backend, value) },
     }),
     { title: 'Task record', description: 'The task record as JSON: status, progress, usage, and its result once finished.', mimeType: 'application/json' },
     (uri, vars) => reading(uri, async () => json(uri, await status(one(vars.task_id)))),
@@ -54,8 +80,11 @@ export function registerResources(server: McpServer, backend: McpBackend): void 
 
   server.registerResource(
     'task-report',
-    new ResourceTemplate('orchestrator://tasks/{task_id}/report', { list: undefined }),
-    { title: 'Task report', description: "The finished task's final synthesis, in Markdown.", mimeType: 'text/markdown' },
+    new ResourceTemplate('orchestrator://tasks/{task_id}/report', {
+      list: undefined,
+      complete: { task_id: (value) => completeTaskIds(backend, value, { finished: true }) },
+    }),
+    { title: 'Task report', description: "The finished task's final synthesis, in Markdown.", mimeType: 'text/markdown', cacheHint: REPORT_CACHE },
     (uri, vars) =>
       reading(uri, async () => {
         const taskId = one(vars.task_id);
@@ -74,8 +103,9 @@ export function registerResources(server: McpServer, backend: McpBackend): void 
       list: async () => ({
         resources: (await patterns()).map((p) => ({ uri: patternUri(p.name), name: p.name, title: p.display_name, description: p.description, mimeType: 'application/json' })),
       }),
+      complete: { name: async (value) => (await patterns()).map((p) => p.name).filter((n) => n.startsWith(value.trim().toLowerCase())) },
     }),
-    { title: 'Orchestration pattern', description: 'A pattern (cascade, swarm): use cases and default configuration.', mimeType: 'application/json' },
+    { title: 'Orchestration pattern', description: 'A pattern (cascade, swarm): use cases and default configuration.', mimeType: 'application/json', cacheHint: PATTERN_CACHE },
     (uri, vars) =>
       reading(uri, async () => {
         const name = one(vars.name);
