@@ -35,7 +35,13 @@ export interface Unit {
   label?: string;
 }
 
-function idf(corpus: CorpusIndex, term: string): number {
+/** What scoring reads of a collection: how rare each word is, and what each document is about. */
+export type Vocabulary = Pick<CorpusIndex, 'stats' | 'documentFrequency' | 'documentTerms'>;
+
+/** A unit before it is scored. */
+export type UnitDraft = Omit<Unit, 'coverage'>;
+
+function idf(corpus: Vocabulary, term: string): number {
   const { passages } = corpus.stats();
   return Math.log(1 + passages / (1 + corpus.documentFrequency(term)));
 }
@@ -44,7 +50,7 @@ function idf(corpus: CorpusIndex, term: string): number {
 /** "now in force", "currently in effect": ways of asking for the current version, which vintage rules already give. */
 const CURRENT_FRAME = /\b(?:now |currently |still )?in (?:force|effect|place|operation)\b/gi;
 
-export function questionWeights(question: string, context: string, corpus: CorpusIndex): Map<string, number> {
+export function questionWeights(question: string, context: string, corpus: Vocabulary): Map<string, number> {
   const pick = (text: string) => [...new Set(terms(text.replace(CURRENT_FRAME, ' ')))].filter((t) => !GENERIC.has(t));
   const own = pick(question);
   const chosen = own.length ? own : pick(context);
@@ -54,8 +60,15 @@ export function questionWeights(question: string, context: string, corpus: Corpu
 /** The items of a list passage as prose (its intro, then each item), for questions that are not how-tos. */
 const listAsProse = (text: string) => text.replace(/^\s*(?:[-*+]|\d+[.)])\s+/gm, '\n\n');
 
-function unitsOf(hits: SearchHit[], howTo: boolean): Array<Omit<Unit, 'coverage'>> {
-  const out: Array<Omit<Unit, 'coverage'>> = [];
+/** Whether a question asks how to do something: steps and commands answer it best. */
+export const isHowTo = (question: string): boolean => HOW_TO.test(question);
+
+/** Whether a piece of text can be quoted at all: a real sentence, not a document's note about itself. */
+export const quotable = (text: string): boolean => text.length >= 20 && text.split(/\s+/).length >= 4 && !META.test(text);
+
+/** The quotable units of passages: sentences of prose; lists, code and rows whole. */
+export function unitsOf(hits: SearchHit[], howTo: boolean): UnitDraft[] {
+  const out: UnitDraft[] = [];
   hits.forEach((hit, rank) => {
     // Steps and code are quoted whole; a list of facts answers a plain question item by item.
     const whole = hit.kind === 'row' || hit.kind === 'code' || (hit.kind === 'list' && (howTo || /^\s*1[.)]/m.test(hit.text)));
@@ -64,7 +77,7 @@ function unitsOf(hits: SearchHit[], howTo: boolean): Array<Omit<Unit, 'coverage'
       return;
     }
     for (const sentence of splitSentences(hit.kind === 'list' ? listAsProse(hit.text) : hit.text)) {
-      if (sentence.length < 20 || sentence.split(/\s+/).length < 4 || META.test(sentence)) continue;
+      if (!quotable(sentence)) continue;
       out.push({ text: sentence, hit, rank, words: new Set(terms(sentence)), block: false });
     }
   });
@@ -77,9 +90,13 @@ function contextTerms(hit: SearchHit): { last: Set<string>; above: Set<string>; 
   return {
     last: new Set(terms(trail.at(-1) ?? '')),
     above: new Set(terms(trail.slice(0, -1).join(' '))),
-    where: new Set(terms(hit.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' '))),
+    // A page's address is not a folder: its words are often the headline's, and would credit every paragraph of the page.
+    where: isPage(hit) ? new Set() : new Set(terms(hit.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' '))),
   };
 }
+
+/** A unit read from a web page (or a search result): its `path` is the page's URL. */
+export const isPage = (hit: Pick<SearchHit, 'path'>): boolean => /^https?:\/\//i.test(hit.path);
 
 /**
  * How well a unit answers: each question word counts by its weight, fully when the unit says it,
@@ -87,7 +104,7 @@ function contextTerms(hit: SearchHit): { last: Set<string>; above: Set<string>; 
  * folder or file name); words found where it is filed add a little more, so a section about the
  * subject beats a passing mention elsewhere. Missing the most telling word costs a third.
  */
-function coverage(unit: Omit<Unit, 'coverage'>, weights: Map<string, number>, corpus: CorpusIndex): number {
+function coverage(unit: UnitDraft, weights: Map<string, number>, corpus: Vocabulary): number {
   const ctx = { ...contextTerms(unit.hit), document: corpus.documentTerms(unit.hit.path) };
   let total = 0;
   let got = 0;
@@ -120,22 +137,22 @@ function documentFocus<T extends { hit: SearchHit; coverage: number }>(units: T[
 const META = /^_?(?:last\s+)?(?:updated|revised|reviewed|prepared|published|issued|status|version|dated|draft|superseded|archived|next\s+review)\b.{0,150}$/i;
 
 /** The units that answer: above the floor, close to the best, not repeating each other. */
-function selectUnits(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): Unit[] {
+export function selectUnits(question: string, context: string, units: UnitDraft[], corpus: Vocabulary): Unit[] {
   // "Who runs the company (leadership)": the topic in brackets is the user's own name for the part;
   // a unit on that topic answers as well as one that repeats the question's words.
   const topic = /\(([^()]+)\)\s*$/.exec(question)?.[1] ?? '';
   const weights = questionWeights(topic ? question.slice(0, question.lastIndexOf('(')) : question, context, corpus);
   const topicWeights = topic ? questionWeights(topic, '', corpus) : new Map<string, number>();
   if (weights.size === 0 && topicWeights.size === 0) return [];
-  const howTo = HOW_TO.test(question);
+  const howTo = isHowTo(question);
   // "Funding history and investors": a unit that answers either half answers the part.
   const halves = conjuncts(topic ? question.slice(0, question.lastIndexOf('(')) : question)
     .map((c) => questionWeights(c, '', corpus))
     .filter((w) => w.size > 0);
-  const score = (u: Omit<Unit, 'coverage'>) =>
+  const score = (u: UnitDraft) =>
     Math.max(coverage(u, weights, corpus), topicWeights.size ? coverage(u, topicWeights, corpus) : 0, ...halves.map((w) => 0.95 * coverage(u, w, corpus)));
   const scored = documentFocus(
-    unitsOf(hits, howTo)
+    units
       .map((u) => ({ ...u, coverage: score(u) + howToBonus(howTo, u) }))
       .filter((u) => u.coverage >= RELEVANCE_FLOOR),
   );
@@ -185,23 +202,33 @@ export function searchQuery(question: string, context: string): string {
   return (own.length ? own : words(context)).join(' ') || question;
 }
 
-/** An extractive answer: the passages' units that answer, each cited, or one plain "not found". */
-export function answer(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): string {
-  const units = selectUnits(question, context, hits, corpus);
-  if (units.length === 0) return notFound(question);
+/** Which source a unit cites: a page by its URL, a document by its file and lines. */
+const sourceKey = (h: SearchHit) => (isPage(h) ? h.path : `${h.path}#${h.lines}`);
+
+/** `[n] api.md — HTTP API › Events (lines 3-9)`, or for a page `[n] Its title — https://…`. */
+function sourceLine(h: SearchHit, n: number): string {
+  if (isPage(h)) return `[${n}] ${h.title && h.title !== h.path ? `${h.title} — ` : ''}${h.path}`;
+  return `[${n}] ${h.path}${h.heading ? ` — ${h.heading}` : ''} (lines ${h.lines})`;
+}
+
+/** Chosen units as an answer: facts as cited bullets, then lists and code whole, then the numbered sources. */
+export function renderUnits(units: Unit[]): string {
   const keys: string[] = [];
   const number = (h: SearchHit) => {
-    const key = `${h.path}#${h.lines}`;
+    const key = sourceKey(h);
     if (!keys.includes(key)) keys.push(key);
     return keys.indexOf(key) + 1;
   };
   const byStanding = [...units].sort((a, b) => standingRank(a.hit.standing) - standingRank(b.hit.standing) || Number(a.block) - Number(b.block));
   const facts = byStanding.filter((u) => !u.block).map((u) => render(u, number(u.hit)));
   const blocks = byStanding.filter((u) => u.block).map((u) => render(u, number(u.hit)));
-  const hitsByKey = new Map(units.map((u) => [`${u.hit.path}#${u.hit.lines}`, u.hit]));
-  const sources = keys.map((k, i) => {
-    const h = hitsByKey.get(k)!;
-    return `[${i + 1}] ${h.path}${h.heading ? ` — ${h.heading}` : ''} (lines ${h.lines})`;
-  });
+  const hitsByKey = new Map(units.map((u) => [sourceKey(u.hit), u.hit]));
+  const sources = keys.map((k, i) => sourceLine(hitsByKey.get(k)!, i + 1));
   return [facts.join('\n'), ...blocks].filter(Boolean).join('\n\n') + `\n\nSources:\n${sources.join('\n')}`;
+}
+
+/** An extractive answer: the passages' units that answer, each cited, or one plain "not found". */
+export function answer(question: string, context: string, hits: SearchHit[], corpus: CorpusIndex): string {
+  const units = selectUnits(question, context, unitsOf(hits, isHowTo(question)), corpus);
+  return units.length === 0 ? notFound(question) : renderUnits(units);
 }

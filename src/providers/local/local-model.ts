@@ -6,13 +6,15 @@ import type {
   LanguageModelV3Usage,
 } from '@ai-sdk/provider';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { CorpusIndex, SearchHit } from '../../corpus/corpus-index.js';
+import type { CorpusIndex } from '../../corpus/corpus-index.js';
 import { countTokens } from '../../corpus/text.js';
 import type { AgentBrief } from '../../orchestrator/task-context.js';
 import { splitParts } from '../../orchestrator/parts.js';
 import { answer, searchQuery } from './answer.js';
 import { merge, type MergeMode } from './merge.js';
 import { plan } from './planner.js';
+import { SEARCH_LIMIT, SEARCH_TOOL, WEB_SEARCH_TOOL, offers, toolCallParts, toolHits, type ToolCall } from './prompt-tools.js';
+import { webStep } from './web-step.js';
 
 /**
  * The offline `local` provider: a deterministic stand-in for a language model, behind the AI SDK's
@@ -20,26 +22,9 @@ import { plan } from './planner.js';
  * the orchestrator's structured brief (`providerOptions.orchestrator`: role, task, sub-question,
  * findings), never from the prompt's wording, and answers from the document corpus: plans from the
  * request's parts, extractive answers with numbered citations (retrieved through the
- * `search_documents` tool when it is offered), and merged, deduplicated syntheses.
+ * `search_documents` tool when it is offered; from web pages too when `web_search` is, see
+ * web-step.ts), and merged, deduplicated syntheses.
  */
-
-const SEARCH_TOOL = 'search_documents';
-/** Passages a worker asks for: enough for the relevance floor to choose from. */
-const SEARCH_LIMIT = 16;
-
-/** Results of `search_documents` calls made in earlier steps. */
-function toolHits(prompt: LanguageModelV3Prompt): SearchHit[] | undefined {
-  let hits: SearchHit[] | undefined;
-  for (const message of prompt) {
-    if (message.role !== 'tool') continue;
-    for (const part of message.content) {
-      if (part.type !== 'tool-result' || part.toolName !== SEARCH_TOOL) continue;
-      const value = part.output.type === 'json' ? (part.output.value as { results?: SearchHit[] }) : undefined;
-      hits = [...(hits ?? []), ...(value?.results ?? [])];
-    }
-  }
-  return hits;
-}
 
 /** The brief, or (called outside the orchestrator) the last user message as a worker's question. */
 function briefOf(options: LanguageModelV3CallOptions): AgentBrief {
@@ -96,6 +81,12 @@ type Reply = { parts: LanguageModelV3StreamPart[]; output: string; reason: 'stop
 
 const say = (output: string): Reply => ({ parts: textParts(output), output, reason: 'stop' });
 
+const calling = (prompt: LanguageModelV3Prompt, calls: ToolCall[]): Reply => ({
+  parts: toolCallParts(prompt, calls),
+  output: calls.map((c) => JSON.stringify(c.input)).join('\n'),
+  reason: 'tool-calls',
+});
+
 export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): LanguageModelV3 {
   const respond = (options: LanguageModelV3CallOptions): Reply => {
     const brief = briefOf(options);
@@ -104,8 +95,12 @@ export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): L
     if (mode) return say(merge(brief.task, brief.findings ?? [], mode));
     const question = brief.question ?? brief.task;
     const context = splitParts(brief.task).preamble || brief.task;
+    if (offers(options, WEB_SEARCH_TOOL)) {
+      const step = webStep(options, question, context, corpus);
+      return 'answer' in step ? say(step.answer) : calling(options.prompt, step.calls);
+    }
     const hits = toolHits(options.prompt);
-    if (!hits && options.tools?.some((t) => t.name === SEARCH_TOOL)) {
+    if (!hits && offers(options, SEARCH_TOOL)) {
       const input = JSON.stringify({ query: searchQuery(question, context), limit: SEARCH_LIMIT });
       return { parts: [{ type: 'tool-call', toolCallId: `call-${countTokens(question)}-${question.length}`, toolName: SEARCH_TOOL, input }], output: input, reason: 'tool-calls' };
     }
