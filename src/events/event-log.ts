@@ -17,19 +17,32 @@ export interface EventLog {
   /** How many live followers there are, over all tasks. */
   followerCount(): number;
   /**
-   * Call `listener` synchronously with every event appended from now on, of every task (after it is
-   * stored, before the task's followers). It must be quick and must not throw. Returns the function
+   * Call `listener` with every event appended from now on, of every task, once it is stored
+   * (before the task's followers). It must be quick and must not throw. Returns the function
    * that stops it.
    */
   onAppend(listener: EventListener): () => void;
 }
 
-/** An event log over an `EventStore`; followers are notified synchronously on append. */
+/**
+ * An event log over an `EventStore`. Followers (and `onAppend` listeners) get an event when the
+ * store has written it — at once with the memory store, within the tick with SQLite's batches — so
+ * what they are shown is always what a replay gives: an event the disk refused (full) is shown
+ * only once it is written, and never if it never is.
+ */
 export function createEventLog(store: EventStore): EventLog {
   const seqs = new Map<string, number>();
   const followers = new Map<string, Set<EventListener>>();
   const appendListeners = new Set<EventListener>();
   let followerTotal = 0;
+
+  store.onStored((events) => {
+    for (const event of events) {
+      for (const listener of [...appendListeners]) listener(event);
+      const set = followers.get(event.task_id);
+      if (set) for (const listener of [...set]) listener(event);
+    }
+  });
 
   const lastSeq = (taskId: string): number => {
     let seq = seqs.get(taskId);
@@ -42,11 +55,8 @@ export function createEventLog(store: EventStore): EventLog {
       const seq = lastSeq(taskId) + 1;
       const event: TaskEvent = { event_type, task_id: taskId, seq, timestamp: new Date().toISOString(), data: data ?? {} };
       if (agent_id !== undefined) event.agent_id = agent_id;
-      store.append(event);
       seqs.set(taskId, seq);
-      for (const listener of [...appendListeners]) listener(event);
-      const set = followers.get(taskId);
-      if (set) for (const listener of [...set]) listener(event);
+      store.append(event);
       if (event_type === 'stream_closed') seqs.delete(taskId);
       return event;
     },
@@ -59,19 +69,28 @@ export function createEventLog(store: EventStore): EventLog {
         delivered = event.seq;
         listener(event);
       };
+      // Subscribed before history is read, so nothing stored in between is missed. Reading history
+      // may write buffered events (and tell us about them): those wait until the history is out.
+      let early: TaskEvent[] | undefined = [];
+      const live: EventListener = (event) => {
+        if (early) early.push(event);
+        else deliver(event);
+      };
       let set = followers.get(taskId);
       if (!set) followers.set(taskId, (set = new Set()));
-      set.add(deliver);
+      set.add(live);
       followerTotal++;
-      // Appends are synchronous, so reading history after subscribing leaves no gap;
+      const past = store.after(taskId, afterSeq);
+      const waiting = early;
+      early = undefined;
       // `deliver` drops anything seen twice.
-      for (const event of store.after(taskId, afterSeq)) deliver(event);
+      for (const event of [...past, ...waiting]) deliver(event);
       let active = true;
       return () => {
         if (!active) return;
         active = false;
         followerTotal--;
-        set.delete(deliver);
+        set.delete(live);
         if (set.size === 0 && followers.get(taskId) === set) followers.delete(taskId);
       };
     },

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { toStoreError } from '../store/store-error.js';
 import type { AgentResult, DocumentRef, TaskRecord } from './task.js';
 
 /**
@@ -35,7 +36,12 @@ export function documentPath(dataDir: string, taskId: string, format: 'markdown'
 /** Write the report file and describe it for the task record. */
 export async function writeMarkdownReport(dataDir: string, record: TaskRecord, content: string): Promise<DocumentRef> {
   const file = documentPath(dataDir, record.task_id, 'markdown');
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, content, 'utf8');
+  try {
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, content, 'utf8');
+  } catch (error) {
+    // ENOSPC and the like: the task fails `store_unavailable`, like a database write would.
+    throw toStoreError(error);
+  }
   return { format: 'markdown', filename: path.basename(file), bytes: Buffer.byteLength(content), url: `/tasks/${record.task_id}/documents/markdown` };
 }

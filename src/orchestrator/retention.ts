@@ -23,17 +23,19 @@ export function createRetention(options: RetentionOptions) {
     return ids;
   };
   let timer: NodeJS.Timeout | undefined;
+  // A prune that fails (a full disk refuses even deletes) is tried again later; it never stops the server.
+  const tryPrune = () => {
+    try {
+      prune();
+    } catch (error) {
+      options.logger.error({ err: error }, 'retention: prune failed');
+    }
+  };
   return {
     prune,
     start() {
-      prune();
-      timer = setInterval(() => {
-        try {
-          prune();
-        } catch (error) {
-          options.logger.error({ err: error }, 'retention: prune failed');
-        }
-      }, options.intervalMs ?? 3_600_000);
+      tryPrune();
+      timer = setInterval(tryPrune, options.intervalMs ?? 3_600_000);
       timer.unref();
     },
     stop: () => clearInterval(timer),

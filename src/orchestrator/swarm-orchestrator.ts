@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { TaskAlreadyFinishedError, TaskNotFoundError, UnavailableError } from '../errors.js';
+import { isStoreError, type StoreError } from '../store/store-error.js';
 import type { ListTasksOptions, TaskPage } from '../store/store.js';
 import type { OrchestrateInput, ResearchInput, SearchInput } from './inputs.js';
 import { TaskAbort } from './task-abort.js';
@@ -54,6 +55,20 @@ export class SwarmOrchestrator {
         return (fn) => limit(fn);
       },
     };
+    options.store.onWriteError((error, taskIds) => this.stopOnStoreFailure(error, taskIds));
+  }
+
+  /**
+   * A running task whose state or events the store could not write is stopped: it ends `failed`
+   * with `store_unavailable` (or `store_error`), and that end is written once the store can write.
+   */
+  private stopOnStoreFailure(error: StoreError, taskIds: readonly string[]): void {
+    for (const taskId of taskIds) {
+      const run = this.running.get(taskId);
+      if (!run || run.controller.signal.aborted) continue;
+      this.options.logger.error({ err: error, task_id: taskId }, 'task stopped: the store cannot write');
+      run.controller.abort(new TaskAbort(error.taskCode, error.message));
+    }
   }
 
   /**
@@ -106,7 +121,7 @@ export class SwarmOrchestrator {
       progress: { phase: 'queued', agents_total: 0, agents_done: 0, agents_failed: 0 },
       usage: emptyUsage(),
     };
-    this.options.store.tasks.insert(record);
+    this.insert(record);
     // The caller sees the task as accepted (`pending`, SPEC's 202), even when a free slot starts it at once.
     const accepted = structuredClone(record);
     this.queue.push(record);
@@ -118,6 +133,17 @@ export class SwarmOrchestrator {
     }
     this.pump();
     return accepted;
+  }
+
+  /** Store a new task; a store that cannot write refuses it as `unavailable` (503), with its reason. */
+  private insert(record: TaskRecord): void {
+    try {
+      this.options.store.tasks.insert(record);
+    } catch (error) {
+      if (!isStoreError(error) || !error.unavailable) throw error;
+      this.options.logger.warn({ err: error }, 'task refused: the store cannot write');
+      throw new UnavailableError(error.message);
+    }
   }
 
   /** The current record: the live one while running, else the stored one. */
@@ -142,8 +168,9 @@ export class SwarmOrchestrator {
     const run = this.running.get(taskId);
     if (run) {
       run.record.status = 'cancelled';
-      this.options.store.tasks.save(run.record);
+      // Aborted before the save, so a save the store cannot write does not turn the cancel into a failure.
       run.controller.abort(new TaskAbort('cancelled', 'cancelled by request'));
+      this.options.store.tasks.save(run.record);
     } else {
       this.cancelPending(taskId);
     }

@@ -1,5 +1,8 @@
-/** Why a whole task was stopped; the reason given to its AbortController. */
-export type AbortCode = 'cancelled' | 'timeout' | 'budget_exceeded' | 'interrupted';
+/**
+ * Why a whole task was stopped; the reason given to its AbortController. `store_unavailable`: its
+ * state could not be written (disk full); `store_error`: the store refused a write.
+ */
+export type AbortCode = 'cancelled' | 'timeout' | 'budget_exceeded' | 'interrupted' | 'store_unavailable' | 'store_error';
 
 /** The abort reason of a task: `cancelled` ends it `cancelled`, the others `failed` with this code. */
 export class TaskAbort extends Error {

@@ -54,7 +54,7 @@ export interface TaskContextDeps {
   agentTimeoutMs: number;
   progressIntervalMs: number;
   idleTimeoutMs?: number;
-  tools?: ToolSet;
+  tools?: () => ToolSet;
   logger: Logger;
   emit(type: EventType, data?: Record<string, unknown>, agentId?: string): void;
   /** Persist the record after a change worth keeping (progress, usage). */
@@ -153,7 +153,7 @@ export class TaskContext {
         idleTimeoutMs: this.deps.idleTimeoutMs,
         retry: this.deps.retry,
         limiters: this.deps.limiters,
-        tools: spec.useTools ? this.deps.tools : undefined,
+        tools: spec.useTools ? this.deps.tools?.() : undefined,
         onStart,
         onText: (delta) => progress.push(delta),
         onRetry: (info) => {

@@ -6,6 +6,7 @@ import type { EventLog } from '../events/event-log.js';
 import type { Logger } from '../logger.js';
 import type { ModelResolver, ResolvedModel } from '../providers/model-resolver.js';
 import type { PriceTable } from '../providers/prices.js';
+import { StoreError } from '../store/store-error.js';
 import type { Store } from '../store/store.js';
 import { renderMarkdownReport, writeMarkdownReport } from './documents.js';
 import type { OrchestrateInput } from './inputs.js';
@@ -31,7 +32,8 @@ export interface TaskRunnerDeps {
   serverLimiter: Limiter;
   createTaskLimiter: () => Limiter;
   dataDir: string;
-  agentTools?: ToolSet;
+  /** The tools agents are offered, as they are when an agent starts (an MCP server's come and go). */
+  agentTools?: () => ToolSet;
 }
 
 /** Run one task from `running` to its final state. Never throws. */
@@ -155,6 +157,9 @@ function finishFailed(
   }
   if (reason instanceof TaskAbort || reason instanceof TaskFailure) {
     record.error = { code: reason.code, message: reason.message };
+  } else if (reason instanceof StoreError) {
+    logger.error({ err: reason }, 'task stopped: the store cannot write');
+    record.error = { code: reason.taskCode, message: reason.message };
   } else {
     logger.error({ err: reason }, 'task crashed');
     record.error = { code: 'internal_error', message: 'internal error' };

@@ -6,6 +6,7 @@ import type {
   OutboxMessage,
   RetentionPolicy,
   Store,
+  StoredListener,
   TaskPage,
   TaskStore,
   WebhookRegistration,
@@ -16,11 +17,19 @@ const clone = <T>(value: T): T => structuredClone(value);
 
 class MemoryEventStore implements EventStore {
   readonly logs = new Map<string, TaskEvent[]>();
+  private readonly listeners = new Set<StoredListener>();
 
   append(event: TaskEvent): void {
     let log = this.logs.get(event.task_id);
     if (!log) this.logs.set(event.task_id, (log = []));
     log.push(event);
+    for (const listener of [...this.listeners]) listener([event]);
+  }
+
+  onStored(listener: StoredListener): () => void {
+    const own: StoredListener = (events) => listener(events);
+    this.listeners.add(own);
+    return () => void this.listeners.delete(own);
   }
 
   after(taskId: string, afterSeq: number): TaskEvent[] {
@@ -139,6 +148,8 @@ export function createMemoryStore(): Store {
     events,
     webhooks,
     check: () => undefined,
+    // Memory never fails to write.
+    onWriteError: () => () => undefined,
     close: async () => undefined,
   };
 }

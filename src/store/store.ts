@@ -1,5 +1,6 @@
 import type { EventType, TaskEvent } from '../events/event.js';
 import type { TaskRecord, TaskStatus } from '../orchestrator/task.js';
+import type { StoreError } from './store-error.js';
 
 /** Options for listing tasks, newest first. */
 export interface ListTasksOptions {
@@ -22,9 +23,9 @@ export interface RetentionPolicy {
 
 /** Task persistence. */
 export interface TaskStore {
-  /** Insert a new task. */
+  /** Insert a new task; throws a `StoreError` when it cannot be written (or earlier writes are still held back). */
   insert(task: TaskRecord): void;
-  /** Replace a stored task with its new state. */
+  /** Replace a stored task with its new state; when it cannot be written now, it is held and written later. */
   save(task: TaskRecord): void;
   get(taskId: string): TaskRecord | undefined;
   list(options: ListTasksOptions): TaskPage;
@@ -34,12 +35,21 @@ export interface TaskStore {
   prune(policy: RetentionPolicy): string[];
 }
 
+/** Told about events once they are stored, in order. */
+export type StoredListener = (events: TaskEvent[]) => void;
+
 /** Append-only per-task event persistence. */
 export interface EventStore {
+  /** Take an event to store; it may be written later (batched, or held back while the store cannot write). Never throws. */
   append(event: TaskEvent): void;
-  /** Events of a task with `seq > afterSeq`, in order. */
+  /**
+   * Call `listener` with events once they are written (the memory store: at once, inside
+   * `append`). An event that is never written is never passed. Returns the function that stops it.
+   */
+  onStored(listener: StoredListener): () => void;
+  /** Events of a task with `seq > afterSeq` that are stored, in order. */
   after(taskId: string, afterSeq: number): TaskEvent[];
-  /** Highest `seq` stored for a task, 0 when none. */
+  /** Highest `seq` taken for a task (stored or still to be written), 0 when none. */
   lastSeq(taskId: string): number;
 }
 
@@ -85,14 +95,29 @@ export interface WebhookStore {
   get(id: string): OutboxMessage | undefined;
 }
 
-/** Everything the server persists, behind one handle. */
+/** Told about a write that failed: the error and the tasks whose writes it held back or lost. */
+export type WriteErrorListener = (error: StoreError, taskIds: readonly string[]) => void;
+
+/**
+ * Everything the server persists, behind one handle.
+ *
+ * When the disk is full (or unwritable), writes fail with a `StoreError` and nothing ends the
+ * process: a task save and an event that cannot be written are held in memory (reads see them)
+ * and written once the store can write again; `tasks.insert` refuses new tasks (and webhook
+ * writes fail) with the error, so callers can answer 503.
+ */
 export interface Store {
   readonly kind: 'memory' | 'sqlite';
   readonly tasks: TaskStore;
   readonly events: EventStore;
   readonly webhooks: WebhookStore;
-  /** Throws when the store cannot be used (for `/health`). */
+  /**
+   * Throws (a `StoreError`) when the store cannot be used (for `/health`): it writes what is held
+   * back and a probe, so it clears itself once writes succeed again.
+   */
   check(): void;
+  /** Call `listener` on every failed write. Returns the function that stops it. */
+  onWriteError(listener: WriteErrorListener): () => void;
   /** Write out anything buffered, then close. Idempotent. */
   close(): Promise<void>;
 }

@@ -99,6 +99,19 @@ describe.each(factories)('%s store', (_name, open) => {
     expect(store.events.lastSeq('none')).toBe(0);
   });
 
+  it('tells onStored listeners about each event once it is written, once and in order', async () => {
+    const stored: TaskEvent[] = [];
+    const stop = store.events.onStored((events) => stored.push(...events));
+    for (let seq = 1; seq <= 3; seq++) store.events.append(event('a', seq));
+    store.events.append(event('b', 1, 'workflow_complete')); // a terminal event is written at once
+    expect(stored.map((e) => `${e.task_id}${e.seq}`)).toEqual(['a1', 'a2', 'a3', 'b1']);
+    stop();
+    store.events.append(event('a', 4));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.events.after('a', 3)).toHaveLength(1);
+    expect(stored).toHaveLength(4);
+  });
+
   it('prunes finished tasks past the count and the age, with their events and webhooks', () => {
     const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
     store.tasks.insert(task('old', 'completed', { completed_at: old }));

@@ -5,9 +5,11 @@ import {
   InvalidJsonError,
   NotFoundError,
   PayloadTooLargeError,
+  UnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../../errors.js';
+import { isStoreError } from '../../store/store-error.js';
 
 interface BodyParserError extends Error {
   type?: string;
@@ -39,6 +41,11 @@ function fromRouter(error: unknown): AppError | undefined {
   return new ValidationError(`the URL path is not valid percent-encoding: ${error.message}`, [{ path: 'path', message: 'invalid percent-encoding' }]);
 }
 
+/** A store that cannot write (disk full, read-only, I/O error) is a 503 that says why, not a 500. */
+function fromStore(error: unknown): AppError | undefined {
+  return isStoreError(error) && error.unavailable ? new UnavailableError(error.message) : undefined;
+}
+
 /** 404 for every route nobody answered. */
 export const notFound: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`no route for ${req.method} ${req.path}`));
@@ -53,7 +60,7 @@ export interface ErrorHandlerOptions {
 /** The one error handler: SPEC error shape; unknown errors are a generic 500, logged in full. */
 export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const known = error instanceof AppError ? error : (fromBodyParser(error as BodyParserError) ?? fromRouter(error));
+    const known = error instanceof AppError ? error : (fromBodyParser(error as BodyParserError) ?? fromRouter(error) ?? fromStore(error));
     const appError = known ?? new InternalError();
     const requestId = res.getHeader('X-Request-Id') as string | undefined;
     if (!known) {

@@ -45,6 +45,14 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
   CREATE INDEX outbox_by_task ON outbox (task_id);
   `,
+  // One row that /health rewrites: a write that fails says the store cannot write (disk full).
+  `
+  CREATE TABLE store_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    checked_at TEXT NOT NULL
+  );
+  INSERT INTO store_probe (id, checked_at) VALUES (1, '');
+  `,
 ];
 
 /** Bring the database up to the newest schema, one transaction per migration. */

@@ -1,15 +1,50 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { TERMINAL_EVENT_TYPES, type TaskEvent } from '../../events/event.js';
 import { FINAL_STATUSES, type TaskRecord, type TaskStatus } from '../../orchestrator/task.js';
-import type { EventStore, ListTasksOptions, OutboxMessage, RetentionPolicy, Store, TaskStore, WebhookStore } from '../store.js';
+import { StoreError, toStoreError } from '../store-error.js';
+import type { ListTasksOptions, OutboxMessage, RetentionPolicy, Store, TaskStore, WebhookStore } from '../store.js';
 import { migrate } from './migrations.js';
+import { createSqliteEventStore } from './sqlite-events.js';
+import { createWriteGuard, type WriteGuard } from './write-guard.js';
 
 const FINAL = [...FINAL_STATUSES];
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
-function createTaskStore(db: Database.Database, flushEvents: () => void): TaskStore {
+/** The SQLite task store, plus the saves it holds back while the disk cannot take them. */
+interface SqliteTaskStore extends TaskStore {
+  /** Write the held saves; false when some are still held. */
+  flushHeld(): boolean;
+  readonly held: number;
+}
+
+/** Task saves the disk refused: the newest state of each, written later in one transaction; reads see them first. */
+function createHeldSaves(db: Database.Database, guard: WriteGuard, writeRow: (t: TaskRecord) => void) {
+  const held = new Map<string, TaskRecord>();
+  const writeAll = db.transaction((records: TaskRecord[]) => records.forEach(writeRow));
+  return {
+    held,
+    get: (taskId: string) => (held.has(taskId) ? structuredClone(held.get(taskId)!) : undefined),
+    hold: (t: TaskRecord) => void held.set(t.task_id, structuredClone(t)),
+    /** Rows read from the database, with their held state instead where there is one. */
+    overlay: (records: TaskRecord[], statuses?: TaskStatus[]) =>
+      records.map((t) => (held.has(t.task_id) ? structuredClone(held.get(t.task_id)!) : t)).filter((t) => !statuses || statuses.includes(t.status)),
+    flush(): boolean {
+      if (held.size === 0) return true;
+      const records = [...held.values()];
+      try {
+        guard.write([...held.keys()], () => writeAll(records));
+      } catch (error) {
+        if ((error as StoreError).unavailable) return false;
+        // Refused outright (a bug, not the disk): retrying cannot help; the guard reported it.
+      }
+      for (const record of records) if (held.get(record.task_id) === record) held.delete(record.task_id);
+      return held.size === 0;
+    },
+  };
+}
+
+function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: () => void, beforeInsert: () => void): SqliteTaskStore {
   const insert = db.prepare('INSERT INTO tasks (task_id, status, created_at, finished_at, record) VALUES (?, ?, ?, ?, ?)');
   const save = db.prepare('UPDATE tasks SET status = ?, finished_at = ?, record = ? WHERE task_id = ?');
   const get = db.prepare<[string], { record: string }>('SELECT record FROM tasks WHERE task_id = ?');
@@ -19,12 +54,33 @@ function createTaskStore(db: Database.Database, flushEvents: () => void): TaskSt
     }
   });
   const finishedAt = (t: TaskRecord) => (FINAL_STATUSES.has(t.status) ? (t.completed_at ?? new Date().toISOString()) : null);
+  const insertRow = (t: TaskRecord) => void insert.run(t.task_id, t.status, t.created_at, finishedAt(t), JSON.stringify(t));
+  const writeRow = (t: TaskRecord) => {
+    if (save.run(t.status, finishedAt(t), JSON.stringify(t), t.task_id).changes === 0) insertRow(t);
+  };
+  const held = createHeldSaves(db, guard, writeRow);
   return {
-    insert: (t) => void insert.run(t.task_id, t.status, t.created_at, finishedAt(t), JSON.stringify(t)),
+    get held() {
+      return held.held.size;
+    },
+    flushHeld: held.flush,
+    insert(t) {
+      beforeInsert();
+      guard.write([], () => insertRow(t));
+    },
     save(t) {
-      if (save.run(t.status, finishedAt(t), JSON.stringify(t), t.task_id).changes === 0) this.insert(t);
+      // Behind an older held save of the same task: written after it, never before.
+      if (held.held.has(t.task_id)) return held.hold(t);
+      try {
+        guard.write([t.task_id], () => writeRow(t));
+      } catch (error) {
+        if (!(error as StoreError).unavailable) throw error;
+        held.hold(t);
+      }
     },
     get(taskId) {
+      const mine = held.get(taskId);
+      if (mine) return mine;
       const row = get.get(taskId);
       return row ? (JSON.parse(row.record) as TaskRecord) : undefined;
     },
@@ -37,13 +93,14 @@ function createTaskStore(db: Database.Database, flushEvents: () => void): TaskSt
         )
         .all(...params);
       const page = rows.slice(0, limit);
-      return { tasks: page.map((r) => JSON.parse(r.record) as TaskRecord), next_cursor: rows.length > limit ? String(page.at(-1)!.ord) : null };
+      const tasks = held.overlay(page.map((r) => JSON.parse(r.record) as TaskRecord), status && [status]);
+      return { tasks, next_cursor: rows.length > limit ? String(page.at(-1)!.ord) : null };
     },
     byStatus(statuses: TaskStatus[]) {
-      return db
+      const rows = db
         .prepare<string[], { record: string }>(`SELECT record FROM tasks WHERE status IN (${placeholders(statuses.length)}) ORDER BY ord`)
-        .all(...statuses)
-        .map((r) => JSON.parse(r.record) as TaskRecord);
+        .all(...statuses);
+      return held.overlay(rows.map((r) => JSON.parse(r.record) as TaskRecord), statuses);
     },
     prune({ maxTasks, olderThan }: RetentionPolicy) {
       flushEvents();
@@ -54,65 +111,25 @@ function createTaskStore(db: Database.Database, flushEvents: () => void): TaskSt
       const tooOld = db
         .prepare<unknown[], { task_id: string }>(`SELECT task_id FROM tasks WHERE ${finished} AND finished_at < ?`)
         .all(...FINAL, olderThan);
-      const ids = [...new Set([...overCount, ...tooOld].map((r) => r.task_id))];
-      for (let i = 0; i < ids.length; i += 500) drop(ids.slice(i, i + 500));
+      const ids = [...new Set([...overCount, ...tooOld].map((r) => r.task_id))].filter((id) => !held.held.has(id));
+      for (let i = 0; i < ids.length; i += 500) guard.write([], () => drop(ids.slice(i, i + 500)));
       return ids;
     },
   };
 }
 
-/**
- * Events are buffered and written in one transaction per tick, so a burst of appends costs one
- * commit. Reads flush first, and a terminal event is written at once.
- */
-function createEventStore(db: Database.Database): EventStore & { flush(): void } {
-  const insert = db.prepare('INSERT INTO events (task_id, seq, event) VALUES (?, ?, ?)');
-  const after = db.prepare<[string, number], { event: string }>('SELECT event FROM events WHERE task_id = ? AND seq > ? ORDER BY seq');
-  const last = db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM events WHERE task_id = ?');
-  let buffer: TaskEvent[] = [];
-  let scheduled = false;
-  const writeAll = db.transaction((events: TaskEvent[]) => {
-    for (const e of events) insert.run(e.task_id, e.seq, JSON.stringify(e));
-  });
-  const flush = () => {
-    if (buffer.length === 0) return;
-    const batch = buffer;
-    buffer = [];
-    writeAll(batch);
-  };
-  return {
-    flush,
-    append(event) {
-      buffer.push(event);
-      if (TERMINAL_EVENT_TYPES.has(event.event_type) || event.event_type === 'stream_closed') return flush();
-      if (scheduled) return;
-      scheduled = true;
-      setImmediate(() => {
-        scheduled = false;
-        if (db.open) flush();
-      });
-    },
-    after(taskId, afterSeq) {
-      flush();
-      return after.all(taskId, afterSeq).map((r) => JSON.parse(r.event) as TaskEvent);
-    },
-    lastSeq(taskId) {
-      flush();
-      return last.get(taskId)?.seq ?? 0;
-    },
-  };
-}
-
-function createWebhookStore(db: Database.Database): WebhookStore {
+function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookStore {
   const toMessage = (row: Record<string, unknown>) => row as unknown as OutboxMessage;
   return {
     register: (r) =>
-      void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at),
+      guard.write([], () => void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at)),
     unregister: (taskId) =>
-      db.transaction(() => {
-        db.prepare("DELETE FROM outbox WHERE task_id = ? AND status = 'pending'").run(taskId);
-        return db.prepare('DELETE FROM webhooks WHERE task_id = ?').run(taskId).changes;
-      })(),
+      guard.write([], () =>
+        db.transaction(() => {
+          db.prepare("DELETE FROM outbox WHERE task_id = ? AND status = 'pending'").run(taskId);
+          return db.prepare('DELETE FROM webhooks WHERE task_id = ?').run(taskId).changes;
+        })(),
+      ),
     forTask: (taskId) =>
       db
         .prepare<[string], { id: string; task_id: string; url: string; events: string; created_at: string }>('SELECT * FROM webhooks WHERE task_id = ? ORDER BY created_at')
@@ -123,18 +140,20 @@ function createWebhookStore(db: Database.Database): WebhookStore {
         .prepare<string[], { n: number }>(`SELECT count(*) AS n FROM webhooks w JOIN tasks t USING (task_id) WHERE t.status NOT IN (${placeholders(FINAL.length)})`)
         .get(...FINAL)!.n,
     enqueue: (m) =>
-      void db
-        .prepare(
-          'INSERT INTO outbox (id, registration_id, task_id, url, event_type, payload, attempts, next_attempt_at, status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(m.id, m.registration_id, m.task_id, m.url, m.event_type, m.payload, m.attempts, m.next_attempt_at, m.status, m.last_error, m.created_at),
+      guard.write([], () =>
+        void db
+          .prepare(
+            'INSERT INTO outbox (id, registration_id, task_id, url, event_type, payload, attempts, next_attempt_at, status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(m.id, m.registration_id, m.task_id, m.url, m.event_type, m.payload, m.attempts, m.next_attempt_at, m.status, m.last_error, m.created_at),
+      ),
     due: (now, limit) =>
       db
         .prepare<[number, number], Record<string, unknown>>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?")
         .all(now, limit)
         .map(toMessage),
     update: (id, c) =>
-      void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id),
+      guard.write([], () => void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id)),
     get(id) {
       const row = db.prepare<[string], Record<string, unknown>>('SELECT * FROM outbox WHERE id = ?').get(id);
       return row && toMessage(row);
@@ -142,33 +161,84 @@ function createWebhookStore(db: Database.Database): WebhookStore {
   };
 }
 
-/** The durable store: one SQLite file in `dataDir`, WAL mode, versioned migrations. */
-export function createSqliteStore(dataDir: string, file = 'orchestrator.db'): Store {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, file));
-  db.pragma('journal_mode = WAL');
-  // With WAL, NORMAL survives a process crash (kill -9); only a power loss may lose the last commits.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
-  const events = createEventStore(db);
+/** Options of `createSqliteStore`. */
+export interface SqliteStoreOptions {
+  /** File name inside `dataDir` (default `orchestrator.db`). */
+  file?: string;
+  /** Called with the open connection before migrations: extra PRAGMAs (tests cap `max_page_count` with it). */
+  configure?: (db: Database.Database) => void;
+  /** While writes are held back after a failure, retry them this often (default 5 s). */
+  retryMs?: number;
+}
+
+/** Open (and migrate) the database; a disk that refuses (full, read-only) is a `StoreError` saying so. */
+function openDatabase(dataDir: string, options: SqliteStoreOptions): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    db = new Database(path.join(dataDir, options.file ?? 'orchestrator.db'));
+    db.pragma('journal_mode = WAL');
+    // With WAL, NORMAL survives a process crash (kill -9); only a power loss may lose the last commits.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    options.configure?.(db);
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw (error as { code?: unknown }).code ? toStoreError(error) : error;
+  }
+}
+
+/**
+ * The durable store: one SQLite file in `dataDir`, WAL mode, versioned migrations. A write the
+ * disk refuses (full, I/O error, read-only) never throws out of a background flush: task saves and
+ * events are held in memory and written once the disk takes them again (see `Store`).
+ */
+export function createSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Store {
+  const db = openDatabase(dataDir, options);
+  const probe = db.prepare('UPDATE store_probe SET checked_at = ? WHERE id = 1');
+  const guard = createWriteGuard({
+    hasBacklog: () => events.backlog > 0 || tasks.held > 0,
+    drain: () => void drain(),
+    retryMs: options.retryMs ?? 5000,
+  });
+  /** Write everything held back; false when something is still held. */
+  const drain = () => events.flush() && tasks.flushHeld();
+  /** After a failure, write what is held back first; throws while that still fails. */
+  const heldWrittenFirst = () => {
+    if (guard.failure && !drain()) throw guard.failure ?? new StoreError('other', 'The task store is not open');
+  };
+  const events = createSqliteEventStore(db, guard);
+  // No new task while earlier writes wait: it would be accepted on a disk that cannot keep it.
+  const tasks = createTaskStore(db, guard, events.flush, heldWrittenFirst);
   let closing: Promise<void> | undefined;
   return {
     kind: 'sqlite',
-    tasks: createTaskStore(db, events.flush),
+    tasks,
     events,
-    webhooks: createWebhookStore(db),
+    webhooks: createWebhookStore(db, guard),
     check() {
-      db.prepare('SELECT count(*) FROM tasks WHERE 0').get();
+      heldWrittenFirst();
+      guard.write([], () => probe.run(new Date().toISOString()));
     },
+    onWriteError: guard.onWriteError,
     close() {
-      closing ??= Promise.resolve().then(() => {
-        if (!db.open) return;
-        events.flush();
-        db.pragma('wal_checkpoint(TRUNCATE)');
-        db.close();
-      });
+      closing ??= Promise.resolve().then(() => closeDatabase(db, guard, drain));
       return closing;
     },
   };
+}
+
+function closeDatabase(db: Database.Database, guard: WriteGuard, drain: () => boolean): void {
+  if (!db.open) return;
+  guard.close();
+  // Best effort: what the disk still refuses is lost; a restart ends those tasks `interrupted`.
+  drain();
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // A full disk: the WAL stays and is replayed at the next open.
+  }
+  db.close();
 }

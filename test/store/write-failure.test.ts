@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEventLog } from '../../src/events/event-log.js';
+import type { TaskEvent } from '../../src/events/event.js';
+import { emptyUsage, type TaskRecord, type TaskStatus } from '../../src/orchestrator/task.js';
+import { StoreError, toStoreError } from '../../src/store/store-error.js';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { waitFor } from '../helpers/test-server.js';
+import { mountTmpfs, openFullableStore, type FullableStore } from './full-disk.js';
+
+/**
+ * Regression: a SQLite write the disk refused (SQLITE_FULL) was thrown out of the store's
+ * background event flush, an uncaught exception that ended the process. These fill a small tmpfs
+ * for real (or, without root, cap SQLite's page count: the same SQLITE_FULL).
+ */
+
+function task(id: string, status: TaskStatus = 'running', extra: Partial<TaskRecord> = {}): TaskRecord {
+  return {
+    task_id: id,
+    status,
+    pattern: 'swarm',
+    title: id,
+    input: { query: id },
+    provider: 'local',
+    model: 'extractive',
+    created_at: new Date().toISOString(),
+    started_at: null,
+    completed_at: null,
+    progress: { phase: 'agents', agents_total: 0, agents_done: 0, agents_failed: 0 },
+    usage: emptyUsage(),
+    ...extra,
+  };
+}
+
+// About 40 KB each: thirty need more pages than a full disk has.
+const big = (taskId: string, seq: number, type: TaskEvent['event_type'] = 'agent_progress'): TaskEvent => ({
+  event_type: type,
+  task_id: taskId,
+  seq,
+  timestamp: new Date().toISOString(),
+  data: { delta: `${seq} `.padEnd(40_000, 'x') },
+});
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+let mount: ReturnType<typeof mountTmpfs>;
+let opened: FullableStore | undefined;
+beforeAll(() => {
+  mount = mountTmpfs(4);
+});
+afterEach(async () => {
+  if (!opened) return;
+  opened.free();
+  await opened.store.close();
+  fs.rmSync(opened.dataDir, { recursive: true, force: true });
+  opened = undefined;
+});
+afterAll(() => mount?.unmount());
+
+describe('SQLite store on a full disk', () => {
+  it('holds events a flush cannot write, without throwing, and writes them in order once space is back', async () => {
+    opened = openFullableStore(mount?.dir);
+    const { store } = opened;
+    store.tasks.insert(task('a'));
+    opened.fill();
+    for (let seq = 1; seq <= 30; seq++) store.events.append(big('a', seq));
+    await tick(); // the background flush: it used to throw here, uncaught
+    expect(() => store.events.append(big('a', 31, 'workflow_error'))).not.toThrow(); // a terminal event flushes at once
+    expect(store.events.after('a', 0)).toEqual([]);
+    expect(store.events.lastSeq('a')).toBe(31);
+    expect(() => store.check()).toThrow(/disk holding DATA_DIR is full/);
+
+    opened.free();
+    expect(() => store.check()).not.toThrow();
+    expect(store.events.after('a', 0).map((e) => e.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+  });
+
+  it('holds a save it cannot write (reads see it), refuses new tasks meanwhile, and writes it once space is back', async () => {
+    opened = openFullableStore(mount?.dir);
+    const { store, dataDir } = opened;
+    store.tasks.insert(task('a'));
+    opened.fill();
+    const failed = task('a', 'failed', { error: { code: 'store_unavailable', message: 'x' }, title: 'y'.repeat(1_000_000) });
+    expect(() => store.tasks.save(failed)).not.toThrow();
+    expect(store.tasks.get('a')).toEqual(failed);
+    expect(store.tasks.list({ limit: 10 }).tasks).toEqual([failed]);
+    let refused: unknown;
+    try {
+      store.tasks.insert(task('b', 'pending'));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(StoreError);
+    expect(refused).toMatchObject({ kind: 'full', unavailable: true, taskCode: 'store_unavailable' });
+
+    opened.free();
+    store.tasks.insert(task('b', 'pending'));
+    await store.close();
+    const reopened = createSqliteStore(dataDir);
+    expect(reopened.tasks.get('a')).toEqual(failed);
+    expect(reopened.tasks.get('b')?.status).toBe('pending');
+    await reopened.close();
+  });
+
+  it('shows followers only events that are stored, so a replay equals what they saw', async () => {
+    opened = openFullableStore(mount?.dir);
+    const { store } = opened;
+    const log = createEventLog(store.events);
+    store.tasks.insert(task('a'));
+    log.append('a', { event_type: 'workflow_start' });
+    await tick();
+    const seen: TaskEvent[] = [];
+    const stop = log.follow('a', 0, (event) => seen.push(event));
+    expect(seen.map((e) => e.seq)).toEqual([1]);
+
+    opened.fill();
+    for (let i = 0; i < 30; i++) log.append('a', { event_type: 'agent_progress', data: { delta: 'x'.repeat(40_000) } });
+    log.append('a', { event_type: 'workflow_error' });
+    await tick();
+    expect(seen.map((e) => e.seq)).toEqual([1]);
+
+    opened.free();
+    store.check();
+    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
+    expect(seen).toEqual(log.history('a'));
+    stop();
+  });
+
+  it('tells listeners which tasks a failed write concerned, and retries on its own once space is back', async () => {
+    opened = openFullableStore(mount?.dir, { retryMs: 20 });
+    const { store } = opened;
+    const failures: Array<[StoreError, readonly string[]]> = [];
+    store.onWriteError((error, ids) => failures.push([error, ids]));
+    const stored: TaskEvent[] = [];
+    store.events.onStored((events) => stored.push(...events));
+    store.tasks.insert(task('a'));
+    store.tasks.insert(task('b'));
+    opened.fill();
+    for (let seq = 1; seq <= 30; seq++) store.events.append(big(seq % 2 ? 'a' : 'b', Math.ceil(seq / 2)));
+    await tick();
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]![0]).toMatchObject({ kind: 'full', storeCode: 'SQLITE_FULL' });
+    expect([...failures[0]![1]].sort()).toEqual(['a', 'b']);
+
+    opened.free();
+    await waitFor(() => stored.length === 30);
+    expect(stored.filter((e) => e.task_id === 'a').map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+  });
+});
+
+describe('SQLite store refusing a write (a constraint)', () => {
+  const open = () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-constraint-'));
+    opened = { store: createSqliteStore(dataDir), dataDir, fill: () => undefined, free: () => undefined };
+    return opened.store;
+  };
+  const refuseOne = async (store: Store) => {
+    store.events.append(big('a', 1));
+    expect(store.events.after('a', 0)).toHaveLength(1);
+    store.events.append(big('a', 1)); // the same seq again: the primary key refuses it
+    store.events.append(big('a', 2));
+    await tick(); // the background flush: it used to throw here, uncaught, and lose event 2
+  };
+
+  it('drops the refused event and still writes the rest', async () => {
+    const store = open();
+    await refuseOne(store);
+    expect(store.events.after('a', 0).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it('reports the refusal, with its task, as a store error that is not "unavailable"', async () => {
+    const store = open();
+    const failures: Array<[StoreError, readonly string[]]> = [];
+    store.onWriteError((error, ids) => failures.push([error, ids]));
+    await refuseOne(store);
+    expect(failures.map(([error, ids]) => [error.kind, error.unavailable, ids])).toEqual([
+      ['constraint', false, ['a']],
+      ['constraint', false, ['a']],
+    ]);
+  });
+});
+
+describe('toStoreError', () => {
+  it.each([
+    ['SQLITE_FULL', 'full', /disk holding DATA_DIR is full; try again when space is freed/],
+    ['ENOSPC', 'full', /full/],
+    ['SQLITE_IOERR_WRITE', 'io', /I\/O error \(SQLITE_IOERR_WRITE\)/],
+    ['SQLITE_READONLY_DBMOVED', 'read_only', /read-only/],
+    ['SQLITE_CANTOPEN', 'cannot_open', /cannot open/],
+    ['SQLITE_BUSY', 'busy', /locked/],
+    ['SQLITE_CORRUPT', 'corrupt', /damaged/],
+  ])('maps %s to an unavailable store (%s) with a message a person understands', (code, kind, message) => {
+    const error = toStoreError(Object.assign(new Error('raw'), { code }));
+    expect(error).toMatchObject({ kind, unavailable: true, storeCode: code, taskCode: 'store_unavailable' });
+    expect(error.message).toMatch(message);
+  });
+
+  it('maps a constraint and anything unknown to a store error that is not "unavailable"', () => {
+    expect(toStoreError(Object.assign(new Error('UNIQUE'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }))).toMatchObject({ kind: 'constraint', unavailable: false, taskCode: 'store_error' });
+    expect(toStoreError(new TypeError('bad'))).toMatchObject({ kind: 'other', unavailable: false });
+  });
+});
