@@ -17,6 +17,7 @@ import { createReadDocumentTool, createSearchDocumentsTool } from './tools/built
 import { currentTimeTool } from './tools/builtin/current-time.js';
 import { createWebTools } from './tools/web/index.js';
 import { createDataTools } from './tools/data/index.js';
+import { createMcpClients, loadMcpServersFile, type McpClients } from './mcp-client/index.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 import { createDispatcher } from './webhooks/dispatcher.js';
 import { loadWebhookSecret } from './webhooks/signing.js';
@@ -45,6 +46,8 @@ export interface Services {
   metrics: Metrics;
   /** Error tracking (Sentry with `SENTRY_DSN`, else a no-op). */
   errors: ErrorReporter;
+  /** Connections to the MCP servers of `MCP_SERVERS_FILE`, whose tools agents may call. */
+  mcpClients: McpClients;
   /** Stop tasks (after the grace period) and close the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -97,6 +100,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const corpus = await openCorpus(config, logger, options.watchCorpus);
   const models = withSetting('PRICES_FILE', () => createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers }));
   checkDefaultModel(models);
+  const mcpServers = config.mcpClients.serversFile ? loadMcpServersFile(config.mcpClients.serversFile) : [];
   const calculate = createCalculateTool();
   const registry = createToolRegistry([
     createSearchDocumentsTool(corpus),
@@ -106,6 +110,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
     ...createWebTools(config.web, logger.child({ component: 'web' })),
     ...createDataTools(config.data, { timeoutMs: config.web.fetch.timeoutMs, userAgent: `mcp-orchestrator/${version}` }),
   ]);
+  // Each server connects (or fails) within MCP_CONNECT_TIMEOUT_MS; one that cannot never stops the start.
+  const { serversFile: _file, ...mcpLimits } = config.mcpClients;
+  const mcpClients = createMcpClients({ servers: mcpServers, registry, logger: logger.child({ component: 'mcp-client' }), ...mcpLimits, version });
+  await mcpClients.start();
   const orchestrator = new SwarmOrchestrator({
     store,
     events,
@@ -117,7 +125,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     progressIntervalMs: config.progressIntervalMs,
     idleTimeoutMs: config.modelIdleTimeoutMs,
     dataDir: config.dataDir,
-    agentTools: registry.toAiTools(),
+    agentTools: () => registry.toAiTools(),
     limits: config.limits,
   });
   metrics.setSources({ activeTasks: () => orchestrator.activeCount, pendingTasks: () => orchestrator.pendingCount });
@@ -159,6 +167,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     version,
     metrics,
     errors,
+    mcpClients,
     close() {
       closing ??= orchestrator.close(config.shutdownGraceMs).then(async () => {
         // After the tasks: their last events are enqueued (and delivered by the next start if not now).
@@ -169,7 +178,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
         stopEventMetrics();
         await errors.flush();
         return store.close();
-      }).finally(() => calculate.close());
+      }).finally(() => Promise.all([calculate.close(), mcpClients.close()]).then(() => undefined));
       return closing;
     },
   };

@@ -1,6 +1,7 @@
 import express, { type Express, type Request } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { EventLog } from '../events/event-log.js';
+import type { McpServerStatus } from '../mcp-client/index.js';
 import type { Logger } from '../logger.js';
 import { mcpRouter, type McpHttpOptions } from '../mcp/http.js';
 import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   mcp?: McpHttpOptions;
   /** Prometheus metrics: request timings, stream clients, and `/metrics`; absent: neither. */
   metrics?: Metrics;
+  /** The MCP servers agents reach (`MCP_SERVERS_FILE`), for `/health`. */
+  mcpClients?: { status(): McpServerStatus[] };
   /** Error tracking for 500s; absent: they are only logged. */
   errors?: ErrorReporter;
 }
@@ -135,6 +138,7 @@ export function createApp(deps: AppDeps): App {
       orchestrator: deps.orchestrator,
       streams,
       registeredWebhooks: () => deps.webhooks?.countActive() ?? 0,
+      mcpServers: deps.mcpClients && (() => deps.mcpClients!.status()),
     }),
   );
   // `/metrics` has its own token (METRICS_TOKEN); the API-key middleware leaves it alone.
