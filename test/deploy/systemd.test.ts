@@ -50,7 +50,9 @@ describe('the systemd units', () => {
     expect(unit).toMatch(/\nLimitNOFILE=\d+\n/);
     expect(unit).toMatch(/\nExecStartPost=.*health-check\.sh/);
     const watchdog = fs.readFileSync(path.join(SCRIPTS, 'mcp-orchestrator-health.service'), 'utf8');
-    expect(watchdog).toMatch(/health-check\.sh .*\|\| .*systemctl try-restart mcp-orchestrator\.service/);
+    expect(watchdog).toMatch(/health-check\.sh .*systemctl try-restart mcp-orchestrator\.service/);
+    // A full disk is not restarted away: the server recovers by itself once there is space.
+    expect(watchdog).toMatch(/rc = 3 \]; then echo "mcp-orchestrator: disk full, not restarting"/);
   });
 });
 
@@ -102,6 +104,25 @@ describe('scripts/health-check.sh', () => {
     expect(byUrl.out).toContain('"status":"healthy"');
     const port = new URL(server.url).port;
     expect((await check(['--quiet'], { HOST: '127.0.0.1', PORT: port })).status).toBe(0);
+  });
+
+  it('exits 0 for a degraded server (an MCP server it uses is down) and 3 for a full disk', async () => {
+    const answering = (status: number, body: object) =>
+      new Promise<{ server: http.Server; url: string }>((resolve) => {
+        const s = http.createServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+        s.listen(0, '127.0.0.1', () => resolve({ server: s, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}/health` }));
+      });
+    const degraded = await answering(200, { status: 'degraded', mcp_servers: [{ name: 'files', state: 'failed' }] });
+    const full = await answering(503, { status: 'unhealthy', reason: 'store (sqlite) unavailable: disk full', store_error: 'full' });
+    try {
+      expect((await check(['--url', degraded.url])).status).toBe(0);
+      const disk = await check(['--url', full.url]);
+      expect(disk.status).toBe(3);
+      expect(disk.out).toContain('disk holding DATA_DIR is full');
+    } finally {
+      degraded.server.close();
+      full.server.close();
+    }
   });
 
   it('exits 1 with the reason for a 503 and for a server that is not there', async () => {
