@@ -2,7 +2,7 @@
  * `npm run bench`: orchestration overhead against a zero-latency model, and SSE fan-out to 1,000
  * clients, each next to a baseline measured in the same run. Prints a markdown table.
  *
- * Parts: overhead, sse, health, corpus, store, quality, loop (all by default). Name some on the
+ * Parts: overhead, sse, health, corpus, store, quality, loop, calculate (all by default). Name some on the
  * command line (`npm run bench -- loop store`; commas work too) or in BENCH_ONLY (comma-separated);
  * the command line wins. An unknown part stops the bench before anything runs.
  *
@@ -15,6 +15,7 @@ import os from 'node:os';
 import { loadConfig } from '../src/config.js';
 import { measureOverhead, type OverheadRound } from './bench/overhead.js';
 import { median, ms, num, ratio, renderTable, type Row } from './bench/report.js';
+import { measureCalculate } from './bench/calculate-bench.js';
 import { measureCorpus } from './bench/corpus-bench.js';
 import { measureHealth } from './bench/health-bench.js';
 import { measureLoop } from './bench/loop-bench.js';
@@ -46,7 +47,7 @@ const LOOP_TASKS = option('BENCH_LOOP_TASKS', 30);
 const LOOP_AGENTS = option('BENCH_LOOP_AGENTS', 20);
 
 /** Every part, in the order they run; all of them by default. */
-const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop'] as const;
+const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate'] as const;
 
 /** The parts to run: those named on the command line, else in BENCH_ONLY, else all. */
 function selectParts(argv: string[], env: string | undefined): Set<string> {
@@ -154,6 +155,14 @@ async function main(): Promise<void> {
     console.log(loop.summary);
     rows.push(...loop.rows);
     if (!loop.complete) broken = true;
+  }
+  if (ONLY.has('calculate')) {
+    console.log('\nCalculate: the real app, calculate at its defaults; one client (X-Forwarded-For) sends 20 expressions that each run to');
+    console.log('the 2 s time limit, at once; another client sends 1+1 every 250 ms, 40 times; then the same with two flooding clients.');
+    console.log('Baseline: the same 1+1 series on the idle server.');
+    const calculate = await measureCalculate({ hostile: 20, probes: 40, everyMs: 250 });
+    console.log(calculate.summary);
+    rows.push(...calculate.rows);
   }
 
   console.log(`\n${renderTable(rows)}\n`);

@@ -92,7 +92,6 @@ describe('unknown routes', () => {
     ['POST', '/nope'],
     ['POST', '/tools/orchestrate_research/extra'],
     ['DELETE', '/tasks'],
-    ['PUT', '/tools/orchestrate_research'],
     ['GET', '/stream'],
   ])('answers 404 not_found for %s %s', async (method, path) => {
     const server = await servers.plain();

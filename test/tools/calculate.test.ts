@@ -39,7 +39,20 @@ describe('calculate', () => {
     expect(await calculate('2 + 3 * 4')).toEqual({ expression: '2 + 3 * 4', result: '14', value: 14 });
     expect(await calculate('sqrt(16) * 10')).toMatchObject({ result: '40', value: 40 });
     expect(await calculate('mean([1, 2, 3])')).toMatchObject({ value: 2 });
-    expect(await calculate('5 km to mile')).toMatchObject({ result: '3.1068559611867 mile', value: null });
+  });
+
+  // Regression: a unit result had `value: null`; its number (in the result's unit) was only in the string.
+  it('gives a unit result its number in the result unit as value, and names the unit', async () => {
+    const mile = (await calculate('5 km to mile')) as { result: string; value: number; unit: string };
+    expect(mile).toEqual({ expression: '5 km to mile', result: '3.1068559611867 mile', value: expect.any(Number), unit: 'mile' });
+    expect(mile.value).toBeCloseTo(5 / 1.609344, 12);
+    expect(await calculate('5 km/h to m/s')).toMatchObject({ result: '1.3888888888889 m / s', unit: 'm / s' });
+    expect(((await calculate('5 km/h to m/s')) as { value: number }).value).toBeCloseTo(25 / 18, 12);
+    expect(await calculate('2 kg + 500 g')).toMatchObject({ result: '2.5 kg', value: 2.5, unit: 'kg' });
+    // No one number: a unit without a value, a complex quantity, an infinite one.
+    expect(await calculate('unit("m")')).toMatchObject({ value: null, unit: 'm' });
+    expect(await calculate('(2 + 3i) m')).toMatchObject({ value: null, unit: 'm' });
+    expect(await calculate('1e400 m')).toMatchObject({ value: null, unit: 'm' });
   });
 
   it('gives null, not Infinity or NaN, as the value of a non-finite result', async () => {

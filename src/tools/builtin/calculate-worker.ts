@@ -25,9 +25,12 @@ export interface CalculateRequest {
   expression: string;
 }
 
-/** A result as plain data, or why there is none (`timedOut`: the evaluation was stopped). */
+/**
+ * A result as plain data (`value`: its number, in `unit` for a unit result), or why there is none
+ * (`timedOut`: the evaluation was stopped).
+ */
 export type CalculateReply =
-  | { id: number; result: string; value: number | null }
+  | { id: number; result: string; value: number | null; unit?: string }
   | { id: number; error: string; timedOut?: true };
 
 const math = create(all!);
@@ -48,15 +51,32 @@ math.import(Object.fromEntries(REFUSED.map((name) => [name, refuse])), { overrid
 
 const limits = JSON.parse(process.argv[2] ?? '{}') as CalculateWorkerLimits;
 
+type Computed = { result: string; value: number | null; unit?: string };
+
+const finite = (n: unknown) => (typeof n === 'number' && Number.isFinite(n) ? n : null);
+
+/** The number of a result: itself, or for a unit its number in that unit (`5 km to mile` → 3.1068…). */
+function numberOf(value: unknown): Pick<Computed, 'value' | 'unit'> {
+  if (!math.isUnit(value)) return { value: finite(value) };
+  const unit = value.formatUnits();
+  // A unit without a value (`unit("m")`) has no number; nor has a complex quantity (toNumber throws).
+  if (value.value === null) return { value: null, unit };
+  try {
+    return { value: finite(value.toNumber()), unit };
+  } catch {
+    return { value: null, unit };
+  }
+}
+
 /** Evaluate in a fresh scope (no variables persist) and format; throws mathjs' errors. */
-function compute(expression: string): { result: string; value: number | null } {
+function compute(expression: string): Computed {
   const value: unknown = evaluate(expression, {});
   // Formatting runs code too (`help(sin)` renders examples through refused functions; `format(x, 1e9)`).
   const result = math.format(value, { precision: 14 });
   if (result.length > limits.maxResultLength) {
     throw new Error(`the result is ${result.length} characters long, more than the ${limits.maxResultLength} allowed`);
   }
-  return { result, value: typeof value === 'number' && Number.isFinite(value) ? value : null };
+  return { result, ...numberOf(value) };
 }
 
 // A vm timeout interrupts synchronous code (a loop inside mathjs), so this process stops on its own
