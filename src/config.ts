@@ -137,6 +137,10 @@ const envSchema = z.object({
   METRICS_TOKEN: optionalString,
   SENTRY_DSN: url,
   SENTRY_ENVIRONMENT: optionalString,
+  CALCULATE_POOL_SIZE: int(0, 64, 0),
+  CALCULATE_TIMEOUT_MS: int(100, 60_000, 2000),
+  CALCULATE_MAX_PENDING_PER_CLIENT: int(1, 10_000, 16),
+  CALCULATE_MAX_PENDING: int(1, 100_000, 64),
   MCP_SESSIONS_PER_CLIENT: int(1, 100_000, 100),
   MCP_MAX_SESSIONS: int(1, 1_000_000, 1000),
   MCP_SESSION_IDLE_MS: int(1000, 7 * 86_400_000, 30 * 60_000),
@@ -226,6 +230,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Error tracking: unhandled errors go to Sentry when `dsn` is set; nothing is sent otherwise. */
   sentry: { dsn: string | undefined; environment: string | undefined };
+  /** `calculate`'s evaluator processes (0: min(2, CPUs)), time per expression, and its queues (per client, in all). */
+  calculate: { poolSize: number | undefined; timeoutMs: number; maxPendingPerClient: number; maxPending: number };
   /** Handshake-era MCP sessions at `/mcp`: per client (API key, else address), in all, and their idle expiry. */
   mcpSessions: { maxSessionsPerOwner: number; maxSessions: number; sessionIdleMs: number };
   /** MCP servers whose tools agents may call (`MCP_SERVERS_FILE`, the `mcpServers` JSON shape). */
@@ -352,6 +358,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     metricsToken: e.METRICS_TOKEN,
     sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT },
+    calculate: {
+      poolSize: e.CALCULATE_POOL_SIZE || undefined,
+      timeoutMs: e.CALCULATE_TIMEOUT_MS,
+      maxPendingPerClient: e.CALCULATE_MAX_PENDING_PER_CLIENT,
+      maxPending: e.CALCULATE_MAX_PENDING,
+    },
     mcpSessions: { maxSessionsPerOwner: e.MCP_SESSIONS_PER_CLIENT, maxSessions: e.MCP_MAX_SESSIONS, sessionIdleMs: e.MCP_SESSION_IDLE_MS },
     mcpClients: {
       serversFile: e.MCP_SERVERS_FILE && path.resolve(e.MCP_SERVERS_FILE),

@@ -79,13 +79,16 @@ async function openCorpus(config: Config, logger: Logger, watch = true): Promise
   }
 }
 
-/** The default provider and model must be able to serve a request that names neither. */
-function checkDefaultModel(models: ModelResolver): void {
+/**
+ * Say at start when the default provider and model cannot serve a request that names neither.
+ * Not fatal: requests naming another provider still work, and each default one gets the same 400.
+ */
+function warnOnDefaultModel(models: ModelResolver, logger: Logger): void {
   try {
     models.resolve(undefined, undefined);
   } catch (error) {
     const path = (error as ValidationError).details?.[0]?.path;
-    throw new StartupError(path === 'model' ? 'DEFAULT_MODEL' : 'DEFAULT_PROVIDER', (error as Error).message, { cause: error });
+    logger.warn({ setting: path === 'model' ? 'DEFAULT_MODEL' : 'DEFAULT_PROVIDER' }, `requests naming no provider will be refused: ${(error as Error).message}`);
   }
 }
 
@@ -99,9 +102,9 @@ export async function createServices(config: Config, logger: Logger, options: Se
   const stopEventMetrics = observeEvents(events, metrics);
   const corpus = await openCorpus(config, logger, options.watchCorpus);
   const models = withSetting('PRICES_FILE', () => createModelResolver(config, { local: (id) => createLocalModel(corpus, id), ...options.providers }));
-  checkDefaultModel(models);
+  warnOnDefaultModel(models, logger);
   const mcpServers = config.mcpClients.serversFile ? loadMcpServersFile(config.mcpClients.serversFile) : [];
-  const calculate = createCalculateTool();
+  const calculate = createCalculateTool(config.calculate);
   const registry = createToolRegistry([
     createSearchDocumentsTool(corpus),
     createReadDocumentTool(corpus),

@@ -45,9 +45,11 @@ describe('start-up problems found after the environment parsed', { timeout: 60_0
     expect(await oneLineFailure({ STORE: 'memory', API_KEYS: 'k'.repeat(32), DATA_DIR: file })).toMatch(/^config: DATA_DIR: /);
   });
 
-  it('a default provider without its key, or a default model it does not serve, is one line naming the setting', async () => {
-    expect(await oneLineFailure({ DEFAULT_PROVIDER: 'openai' })).toMatch(/^config: DEFAULT_PROVIDER: .*OPENAI_API_KEY/);
-    expect(await oneLineFailure({ DEFAULT_MODEL: 'claude-sonnet-4-5' })).toMatch(/^config: DEFAULT_MODEL: /);
+  it('a servers file that is not valid is one line naming MCP_SERVERS_FILE', async () => {
+    const file = path.join(scratchDir(), 'mcp.json');
+    fs.writeFileSync(file, '{"mcpServers": {"files": {"command": 42}}}');
+    expect(await oneLineFailure({ MCP_SERVERS_FILE: file })).toMatch(/^config: MCP_SERVERS_FILE: mcpServers\.files\.command/);
+    expect(await oneLineFailure({ MCP_SERVERS_FILE: '/nonexistent/mcp.json' })).toMatch(/^config: MCP_SERVERS_FILE: /);
   });
 
   it('a PORT that is taken is one line naming PORT', async () => {
@@ -87,8 +89,10 @@ describe('ALT_PORT', { timeout: 60_000 }, () => {
   });
 
   it('is off with ALT_PORT=0', async () => {
-    const child = run(MAIN, [], { PORT: '0', ALT_PORT: '0' });
+    // A default provider without its key still starts, with a warning naming the setting.
+    const child = run(MAIN, [], { PORT: '0', ALT_PORT: '0', DEFAULT_PROVIDER: 'openai' });
     await listeningPort(child);
+    expect(logLines(child).find((l) => l.setting === 'DEFAULT_PROVIDER')?.msg).toMatch(/OPENAI_API_KEY/);
     expect(logLines(child).find((l) => l.msg === 'mcp-orchestrator listening')!.alt_address).toBeUndefined();
   });
 

@@ -25,6 +25,8 @@ export interface RunAgentOptions {
   /** Acquired in order around each attempt (task limit, then server limit); never held while sleeping. */
   limiters: Limiter[];
   tools?: ToolSet;
+  /** Who the agent's tool calls are for (`task:<id>`), for tools that share a resource fairly (calculate). */
+  clientKey?: string;
   /** An attempt that receives nothing from the model for this long is aborted and retried. */
   idleTimeoutMs?: number;
   /** Bound on model/tool round trips when tools are given. */
@@ -87,6 +89,7 @@ async function streamAttempt(options: RunAgentOptions, signal: AbortSignal, usag
     // Errors arrive as stream parts and are handled below; the SDK's default would print them.
     onError: () => undefined,
     tools: options.tools,
+    experimental_context: options.clientKey ? { clientKey: options.clientKey } : undefined,
     stopWhen: stepCountIs(options.tools ? (options.maxSteps ?? 4) : 1),
   });
   let text = '';

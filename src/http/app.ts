@@ -123,11 +123,17 @@ export function createApp(deps: AppDeps): App {
   app.use(jsonBody());
 
   const urls = (req: Request) => createUrlBuilder(req, deps.publicBaseUrl, streamToken);
+  const keyClient = (req: Request) => {
+    const id = security.auth?.keyIdOf(req.headers);
+    return id ? `key:${id}` : undefined;
+  };
   const toolContext = (req: Request): ToolContext => ({
     orchestrator: deps.orchestrator,
     registry: deps.registry,
     urls: urls(req),
     webhooks: deps.webhooks,
+    // With API keys a client is its key (shared calculate evaluators are divided fairly by it); else its address.
+    clientKey: keyClient(req),
   });
 
   app.use(

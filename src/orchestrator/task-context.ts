@@ -154,6 +154,7 @@ export class TaskContext {
         retry: this.deps.retry,
         limiters: this.deps.limiters,
         tools: spec.useTools ? this.deps.tools?.() : undefined,
+        clientKey: `task:${this.record.task_id}`,
         onStart,
         onText: (delta) => progress.push(delta),
         onRetry: (info) => {
