@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { LogSink } from './log-sink.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApp, type App } from '../../src/http/app.js';
 import { createHttpServer } from '../../src/http/server.js';
@@ -11,17 +11,7 @@ import { securityFromConfig } from '../../src/http/middleware/security.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services, type ServicesOptions } from '../../src/services.js';
 
-/** Log lines a test server wrote, parsed. */
-export class LogSink extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  }
-  text(): string {
-    return this.lines.map((l) => JSON.stringify(l)).join('\n');
-  }
-}
+export { LogSink };
 
 export interface TestServer {
   url: string;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
+import { LogSink } from '../helpers/log-sink.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { McpStdioServerConfig } from '../../src/mcp-client/servers-file.js';
@@ -98,20 +98,7 @@ export function recordingRegistry(builtins: RegisteredTool[] = []): { registry: 
   return { registry, changes };
 }
 
-/**
- * Log lines, as test/helpers/test-server.ts's LogSink keeps them (not imported from there, so
- * these tests do not load the whole app).
- */
-export class LogSink extends Writable {
-  readonly lines: Array<Record<string, unknown>> = [];
-  override _write(chunk: Buffer, _enc: string, done: () => void) {
-    for (const line of chunk.toString().split('\n')) if (line.trim()) this.lines.push(JSON.parse(line) as Record<string, unknown>);
-    done();
-  }
-  text(): string {
-    return this.lines.map((l) => JSON.stringify(l)).join('\n');
-  }
-}
+export { LogSink };
 
 /** A debug-level logger whose lines a test can read. */
 export function captureLogs() {
