@@ -2,7 +2,7 @@
  * `npm run bench`: orchestration overhead against a zero-latency model, and SSE fan-out to 1,000
  * clients, each next to a baseline measured in the same run. Prints a markdown table.
  *
- * Parts: overhead, sse, health, corpus, store, quality, loop, calculate (all by default). Name some on the
+ * Parts: overhead, sse, health, corpus, store, quality, loop, calculate, render (all by default). Name some on the
  * command line (`npm run bench -- loop store`; commas work too) or in BENCH_ONLY (comma-separated);
  * the command line wins. An unknown part stops the bench before anything runs.
  *
@@ -21,6 +21,7 @@ import { measureHealth } from './bench/health-bench.js';
 import { measureLoop } from './bench/loop-bench.js';
 import { measureSse, type SseOptions, type SseRun } from './bench/sse.js';
 import { measureStore } from './bench/store-bench.js';
+import { measureRender } from './bench/render-bench.js';
 import { describeQuality, measureQuality, qualityRows } from './bench/quality.js';
 import { startBareServer, startOurServer } from './bench/sse-servers.js';
 
@@ -47,7 +48,7 @@ const LOOP_TASKS = option('BENCH_LOOP_TASKS', 30);
 const LOOP_AGENTS = option('BENCH_LOOP_AGENTS', 20);
 
 /** Every part, in the order they run; all of them by default. */
-const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate'] as const;
+const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate', 'render'] as const;
 
 /** The parts to run: those named on the command line, else in BENCH_ONLY, else all. */
 function selectParts(argv: string[], env: string | undefined): Set<string> {
@@ -165,6 +166,13 @@ async function main(): Promise<void> {
     rows.push(...calculate.rows);
   }
 
+  if (ONLY.has('render')) {
+    console.log('\nRender: a 60-page report per format; SSE delivery p99 (20 loopback clients, an event every 5 ms) while PDF and DOCX');
+    console.log('render in the worker thread. Baseline: the same stream idle, in the same run.');
+    const render = await measureRender();
+    console.log(render.summary);
+    rows.push(...render.rows);
+  }
   console.log(`\n${renderTable(rows)}\n`);
   console.log(`Baseline for SSE: the simplest node:http broadcaster (a set of responses, one write each). Load average at the end ${load()}; ${num((Date.now() - started) / 1000, 1)} s in all.`);
   if (broken) process.exitCode = 1;

@@ -1,6 +1,6 @@
 import type { Source } from '../orchestrator/task.js';
 import type { IncomingMessage } from 'node:http';
-import { httpRequest, readText } from './http.js';
+import { httpRequest, readBytes, readText } from './http.js';
 
 /** A small client of the orchestrator's HTTP API, for the CLI. Public routes only. */
 
@@ -44,6 +44,10 @@ export interface TaskRecord {
     failed_agents?: string[];
     /** The task's sources, numbered as its report cites them. */
     sources?: Source[];
+    /** Documents written with generate_documents. */
+    documents?: Array<{ format: string; size: number; url: string }>;
+    /** Formats that failed to render, and why. */
+    document_errors?: Array<{ format: string; message: string }>;
   };
   error?: { code: string; message: string };
 }
@@ -98,6 +102,27 @@ export function createClient(options: ClientOptions) {
     return json as T;
   }
 
+  /** The bytes at a URL the server handed out (a document), or its error as an ApiError. */
+  async function download(path: string): Promise<Buffer> {
+    let res: IncomingMessage;
+    try {
+      res = await httpRequest(url(path), { headers: { ...auth } });
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new ApiError(0, 'unreachable', `cannot reach ${base.href}: ${e.code ?? e.message}`);
+    }
+    const status = res.statusCode ?? 0;
+    const body = await readBytes(res);
+    if (status >= 200 && status < 300) return body;
+    let error: { code?: string; message?: string } | undefined;
+    try {
+      error = (JSON.parse(body.toString('utf8')) as { error?: typeof error }).error;
+    } catch {
+      // not JSON: the status says enough
+    }
+    throw new ApiError(status, error?.code ?? 'http_error', error?.message ?? `HTTP ${status}`);
+  }
+
   const id = (taskId: string) => encodeURIComponent(taskId);
   return {
     base: base.href,
@@ -110,5 +135,6 @@ export function createClient(options: ClientOptions) {
     list: (query: Record<string, string>) =>
       request<{ tasks: TaskRecord[]; next_cursor: string | null }>('GET', `tasks?${new URLSearchParams(query)}`),
     streamUrl: (taskId: string) => url(`stream/${id(taskId)}`),
+    download,
   };
 }

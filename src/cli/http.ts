@@ -29,3 +29,10 @@ export async function readText(res: IncomingMessage): Promise<string> {
   for await (const chunk of res) text += chunk as string;
   return text;
 }
+
+/** Read a whole response body as bytes (a document download). */
+export async function readBytes(res: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

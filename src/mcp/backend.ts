@@ -1,7 +1,9 @@
 import type { EventLog } from '../events/event-log.js';
+import { readStoredDocument } from '../orchestrator/documents.js';
+import type { DocumentFormat } from '../orchestrator/formats/index.js';
 import type { SwarmOrchestrator } from '../orchestrator/swarm-orchestrator.js';
 import { findOrchestrationTool, type ToolContext, type UrlBuilder } from '../tools/orchestration-tools.js';
-import { ToolNotFoundError } from '../errors.js';
+import { NotFoundError, ToolNotFoundError } from '../errors.js';
 import type { ToolRegistry } from '../tools/registry.js';
 import type { WebhookService } from '../webhooks/webhook-service.js';
 
@@ -36,6 +38,8 @@ export interface McpBackend {
    * resolves then, rejects with the signal's reason when it aborts first.
    */
   follow(taskId: string, afterSeq: number, onEvent: (event: StreamEvent) => void, signal: AbortSignal): Promise<void>;
+  /** The bytes of a document the task wrote (`generate_documents`); `not_found` when it has none. */
+  readDocument(taskId: string, format: DocumentFormat): Promise<Buffer>;
 }
 
 /** What the in-process backend needs from the domain. */
@@ -45,6 +49,8 @@ export interface LocalBackendDeps {
   events: EventLog;
   /** For `webhook_url` on the tools that start a task. */
   webhooks?: WebhookService;
+  /** Where the tasks' documents are stored (`DATA_DIR`); without it documents are not found. */
+  dataDir?: string;
 }
 
 /** The backend over the domain in this process; `urls` says where this client stands. */
@@ -58,6 +64,11 @@ export function createLocalBackend(deps: LocalBackendDeps, urls: UrlBuilder): Mc
     },
     async listTasks(limit) {
       return deps.orchestrator.list({ limit }).tasks;
+    },
+    async readDocument(taskId, format) {
+      const record = deps.orchestrator.get(taskId);
+      if (!deps.dataDir) throw new NotFoundError(`documents are not served here (task ${taskId})`);
+      return readStoredDocument(deps.dataDir, record, format);
     },
     follow(taskId, afterSeq, onEvent, signal) {
       deps.orchestrator.get(taskId); // task_not_found before following anything

@@ -49,6 +49,8 @@ export interface McpHttpDeps {
   registry: ToolRegistry;
   events: EventLog;
   webhooks?: WebhookService;
+  /** Where the tasks' documents are stored, for their resources (without it they are not found). */
+  dataDir?: string;
   logger: Logger;
   version: string;
   publicBaseUrl?: string;

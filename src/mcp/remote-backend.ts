@@ -59,6 +59,11 @@ export function createRemoteBackend(options: RemoteBackendOptions): McpBackend {
         body: JSON.stringify(raw),
       });
     },
+    async readDocument(taskId, format) {
+      const res = await request(`/tasks/${encodeURIComponent(taskId)}/documents/${format}`, { headers: headers() });
+      if (!res.ok) throw await toAppError(res);
+      return Buffer.from(await res.arrayBuffer());
+    },
     async listTasks(limit) {
       const body = await json(`/tasks?limit=${limit}`, { headers: headers() });
       return body.tasks as TaskSummary[];

@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, ResourceTemplate, type CacheHint, type McpServer } from '@modelcontextprotocol/server';
 import { AppError } from '../errors.js';
+import { DOCUMENT_FORMATS, FORMATS, isDocumentFormat } from '../orchestrator/formats/index.js';
 import { isFinal, type TaskStatus } from '../orchestrator/task.js';
 import type { McpBackend } from './backend.js';
 
@@ -19,6 +20,7 @@ const PATTERN_CACHE: CacheHint = { ttlMs: 10 * 60_000, cacheScope: 'public' };
 /** `orchestrator://…` URIs: one scheme for everything this server exposes. */
 export const taskUri = (taskId: string) => `orchestrator://tasks/${encodeURIComponent(taskId)}`;
 export const reportUri = (taskId: string) => `${taskUri(taskId)}/report`;
+export const documentUri = (taskId: string, format: string) => `${taskUri(taskId)}/documents/${encodeURIComponent(format)}`;
 export const patternUri = (name: string) => `orchestrator://patterns/${encodeURIComponent(name)}`;
 
 function one(value: string | string[] | undefined): string {
@@ -54,7 +56,7 @@ const json = (uri: URL, value: unknown) => ({ contents: [{ uri: uri.href, mimeTy
 /**
  * Resources: a task's record (`orchestrator://tasks/{task_id}`), its report in Markdown
  * (`…/report`, once the task has finished) and each pattern (`orchestrator://patterns/{name}`).
- * `resources/list` gives the recent tasks and the patterns; the three templates are listed. Their
+ * `resources/list` gives the recent tasks and the patterns; the four templates are listed (documents: see `registerDocuments`). Their
  * variables complete: `task_id` to the newest tasks (finished ones for the report), `name` to the patterns.
  */
 export function registerResources(server: McpServer, backend: McpBackend): void {
@@ -95,6 +97,8 @@ export function registerResources(server: McpServer, backend: McpBackend): void 
       }),
   );
 
+  registerDocuments(server, backend);
+
   const patterns = async () =>
     (await backend.callTool('list_orchestrator_patterns', {}, {})).patterns as Array<{ name: string; display_name: string; description: string }>;
   server.registerResource(
@@ -112,6 +116,33 @@ export function registerResources(server: McpServer, backend: McpBackend): void 
         const pattern = (await patterns()).find((p) => p.name === name);
         if (!pattern) throw new ResourceNotFoundError(uri.href, `no pattern named ${JSON.stringify(name)}`);
         return json(uri, pattern);
+      }),
+  );
+}
+
+/**
+ * `orchestrator://tasks/{task_id}/documents/{format}`: a document the task wrote. Text formats
+ * (Markdown) come as `text`, binary ones (PDF, DOCX) as a base64 `blob`, each with its MIME type.
+ */
+function registerDocuments(server: McpServer, backend: McpBackend): void {
+  server.registerResource(
+    'task-document',
+    new ResourceTemplate('orchestrator://tasks/{task_id}/documents/{format}', {
+      list: undefined,
+      complete: {
+        task_id: (value) => completeTaskIds(backend, value, { finished: true }),
+        format: (value) => DOCUMENT_FORMATS.filter((f) => f.startsWith(value.trim().toLowerCase())),
+      },
+    }),
+    { title: 'Task document', description: `A document the task wrote with generate_documents: ${DOCUMENT_FORMATS.join(', ')}.`, cacheHint: REPORT_CACHE },
+    (uri, vars) =>
+      reading(uri, async () => {
+        const format = one(vars.format);
+        if (!isDocumentFormat(format)) throw new ResourceNotFoundError(uri.href, `no document format ${JSON.stringify(format)}; one of ${DOCUMENT_FORMATS.join(', ')}`);
+        const bytes = await backend.readDocument(one(vars.task_id), format);
+        const { mimeType, binary } = FORMATS[format];
+        const content = binary ? { blob: bytes.toString('base64') } : { text: bytes.toString('utf8') };
+        return { contents: [{ uri: uri.href, mimeType: mimeType.split(';')[0]!, ...content }] };
       }),
   );
 }

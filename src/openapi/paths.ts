@@ -1,6 +1,7 @@
 import type { OrchestrationTool } from '../tools/orchestration-tools.js';
 import { listQuery as tasksListQuery } from '../http/routes/tasks.js';
 import { BODY_ERRORS, COMMON_ERRORS, errorResponse, hasRequiredFields, json, pascal, queryParameters, ref, type Json } from './parts.js';
+import { DOCUMENT_FORMATS, FORMATS } from '../orchestrator/formats/index.js';
 
 const taskIdParam = { name: 'taskId', in: 'path', required: true, schema: { type: 'string' }, description: 'research_<id> or search_<id>' };
 const notFound = (what: string) => errorResponse(`${what}`);
@@ -98,9 +99,13 @@ function taskPaths(): Record<string, Json> {
         operationId: 'get_task_document',
         tags: ['tasks'],
         summary: 'A document the task generated (generate_documents: true)',
-        parameters: [taskIdParam, { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: ['markdown'] } }],
+        parameters: [taskIdParam, { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: DOCUMENT_FORMATS } }],
         responses: {
-          '200': { description: 'The document', content: { 'text/markdown': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'The document, as an attachment named after the task title (Content-Disposition)',
+            content: Object.fromEntries(DOCUMENT_FORMATS.map((f) => [FORMATS[f].mimeType.split(';')[0]!, { schema: FORMATS[f].binary ? { type: 'string', format: 'binary' } : { type: 'string' } }])),
+          },
+          '400': errorResponse('validation_error: not a document format'),
           '404': notFound('task_not_found, or not_found when the task has no such document'),
           ...COMMON_ERRORS,
         },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from '../events/event.js';
 import { TASK_STATUSES } from '../orchestrator/task.js';
+import { DOCUMENT_FORMATS } from '../orchestrator/formats/index.js';
 
 // Response bodies, for the OpenAPI document only: the routes build these objects from the domain's
 // types; the request side of the document comes from the very schemas the routes parse with.
@@ -88,7 +89,20 @@ export const taskResult = z.looseObject({
   synthesis_results: z.array(agentResult),
   subtasks: z.array(z.string()),
   failed_agents: z.array(z.string()),
-  documents: z.array(z.looseObject({ format: z.literal('markdown'), filename: z.string(), bytes: z.number().int(), url: z.string() })),
+  documents: z.array(
+    z.looseObject({
+      format: z.enum(DOCUMENT_FORMATS),
+      filename: z.string().describe('The stored file (<task_id>.<ext>); a download is named after the title'),
+      size: z.number().int().describe('Bytes'),
+      bytes: z.number().int().describe('Same as size'),
+      content_type: z.string(),
+      url: z.string(),
+    }),
+  ),
+  document_errors: z
+    .array(z.looseObject({ format: z.enum(DOCUMENT_FORMATS), code: z.literal('render_failed'), message: z.string() }))
+    .optional()
+    .describe('Formats whose document could not be rendered (absent when none failed)'),
 });
 
 const taskFields = {

@@ -1,7 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { NotFoundError } from '../errors.js';
 import { toStoreError } from '../store/store-error.js';
-import type { AgentResult, DocumentRef, TaskRecord } from './task.js';
+import { FORMATS, type DocumentFormat, type DocumentReport } from './formats/index.js';
+import { renderDocuments } from './formats/render-in-worker.js';
+import type { AgentResult, DocumentError, DocumentRef, TaskRecord } from './task.js';
 
 /**
  * The Markdown report of a task: its final synthesis (which ends with the task's numbered sources),
@@ -27,21 +30,72 @@ export function renderMarkdownReport(record: TaskRecord, finalSynthesis: string,
   return lines.join('\n');
 }
 
-/** Where a task's documents live under `DATA_DIR`. */
-export function documentPath(dataDir: string, taskId: string, format: 'markdown'): string {
-  const ext = format === 'markdown' ? 'md' : format;
-  return path.join(dataDir, 'documents', `${taskId}.${ext}`);
+/** Where a task's documents live under `DATA_DIR`: `documents/<task_id>.<ext>`. */
+export function documentPath(dataDir: string, taskId: string, format: DocumentFormat): string {
+  return path.join(dataDir, 'documents', `${taskId}.${FORMATS[format].extension}`);
 }
 
-/** Write the report file and describe it for the task record. */
-export async function writeMarkdownReport(dataDir: string, record: TaskRecord, content: string): Promise<DocumentRef> {
-  const file = documentPath(dataDir, record.task_id, 'markdown');
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, content, 'utf8');
-  } catch (error) {
-    // ENOSPC and the like: the task fails `store_unavailable`, like a database write would.
-    throw toStoreError(error);
+/** The name a download gets: the title as an ASCII slug (`Café — 2024` → `cafe-2024`), and the format's extension. */
+export function downloadFilename(title: string, taskId: string, format: DocumentFormat): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80)
+    .replace(/-+$/, '');
+  return `${slug || taskId}.${FORMATS[format].extension}`;
+}
+
+/** What `writeDocuments` got: the documents written, and the formats that failed to render. */
+export interface WrittenDocuments {
+  documents: DocumentRef[];
+  errors: DocumentError[];
+}
+
+export interface WriteDocumentsOptions {
+  signal?: AbortSignal;
+  /** The renderer (tests replace it); by default {@link renderDocuments}. */
+  render?: typeof renderDocuments;
+}
+
+/**
+ * Render the report in each format and write the files. A format that fails to render is left
+ * out and named in `errors` (the task keeps its result); a file that cannot be written (a full
+ * disk) fails the task `store_unavailable`, as a database write would.
+ */
+export async function writeDocuments(dataDir: string, record: TaskRecord, markdown: string, formats: DocumentFormat[], options: WriteDocumentsOptions = {}): Promise<WrittenDocuments> {
+  const report: DocumentReport = { taskId: record.task_id, title: record.title, created: new Date().toISOString(), markdown, sources: record.result?.sources ?? [] };
+  const outcomes = await (options.render ?? renderDocuments)([...new Set(formats)], report, options.signal);
+  const written: WrittenDocuments = { documents: [], errors: [] };
+  for (const outcome of outcomes) {
+    if ('error' in outcome) {
+      written.errors.push({ format: outcome.format, code: 'render_failed', message: outcome.error });
+      continue;
+    }
+    const file = documentPath(dataDir, record.task_id, outcome.format);
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, outcome.bytes);
+    } catch (error) {
+      throw toStoreError(error);
+    }
+    const size = outcome.bytes.byteLength;
+    const { mimeType } = FORMATS[outcome.format];
+    written.documents.push({ format: outcome.format, filename: path.basename(file), size, bytes: size, content_type: mimeType, url: `/tasks/${record.task_id}/documents/${outcome.format}` });
   }
-  return { format: 'markdown', filename: path.basename(file), bytes: Buffer.byteLength(content), url: `/tasks/${record.task_id}/documents/markdown` };
+  return written;
+}
+
+/** A stored document of a finished task: its bytes, or `not_found` naming why there are none. */
+export async function readStoredDocument(dataDir: string, record: TaskRecord, format: DocumentFormat): Promise<Buffer> {
+  const doc = record.result?.documents.find((d) => d.format === format);
+  if (!doc) {
+    const failed = record.result?.document_errors?.find((e) => e.format === format);
+    throw new NotFoundError(`task ${record.task_id} has no ${format} document${failed ? `: ${failed.message}` : ''}`);
+  }
+  return fs.readFile(documentPath(dataDir, record.task_id, format)).catch(() => {
+    throw new NotFoundError(`the ${format} document of task ${record.task_id} is no longer on disk`);
+  });
 }

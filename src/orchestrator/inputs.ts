@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PROVIDER_NAMES } from '../config.js';
 import { EVENT_TYPES } from '../events/event.js';
+import { DOCUMENT_FORMATS } from './formats/index.js';
 
 /** Agent types a swarm can use, picked per search angle by its keywords. */
 export const AGENT_TYPES = ['text', 'image', 'video', 'news', 'academic', 'social', 'product', 'technical', 'general'] as const;
@@ -20,7 +21,13 @@ const common = {
   webhook_url: z.url({ protocol: /^https?$/ }).max(2000).optional().describe('Called on the events in webhook_events'),
   webhook_events: z.array(z.enum(EVENT_TYPES)).max(EVENT_TYPES.length).optional(),
   generate_documents: z.boolean().default(false).describe('Write the report as a document'),
-  document_formats: z.array(z.enum(['markdown'])).min(1).max(1).default(['markdown']),
+  document_formats: z
+    .array(z.enum(DOCUMENT_FORMATS, { error: (issue) => `unknown document format ${JSON.stringify(issue.input)}; one of ${DOCUMENT_FORMATS.join(', ')}` }))
+    .min(1)
+    .max(DOCUMENT_FORMATS.length)
+    .refine((formats) => new Set(formats).size === formats.length, 'lists a format twice')
+    .default(['markdown'])
+    .describe(`Formats of the documents written with generate_documents: ${DOCUMENT_FORMATS.join(', ')}`),
 };
 
 function resolveAlias<T extends { provider?: unknown; provider_name?: unknown }>(value: T, ctx: z.RefinementCtx) {

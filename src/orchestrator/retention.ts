@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/store.js';
 import { documentPath } from './documents.js';
+import { DOCUMENT_FORMATS } from './formats/index.js';
 
 export interface RetentionOptions {
   store: Store;
@@ -18,7 +19,8 @@ export function createRetention(options: RetentionOptions) {
   const prune = (now = Date.now()): string[] => {
     const olderThan = new Date(now - options.maxAgeDays * 86_400_000).toISOString();
     const ids = options.store.tasks.prune({ maxTasks: options.maxTasks, olderThan });
-    for (const id of ids) fs.rmSync(documentPath(options.dataDir, id, 'markdown'), { force: true });
+    // Every format's file, whichever the task asked for.
+    for (const id of ids) for (const format of DOCUMENT_FORMATS) fs.rmSync(documentPath(options.dataDir, id, format), { force: true });
     if (ids.length) options.logger.info({ pruned: ids.length }, 'retention: pruned finished tasks');
     return ids;
   };

@@ -8,7 +8,7 @@ import type { ModelResolver, ResolvedModel } from '../providers/model-resolver.j
 import type { PriceTable } from '../providers/prices.js';
 import { StoreError } from '../store/store-error.js';
 import type { Store } from '../store/store.js';
-import { renderMarkdownReport, writeMarkdownReport } from './documents.js';
+import { renderMarkdownReport, writeDocuments } from './documents.js';
 import type { OrchestrateInput } from './inputs.js';
 import { settleSynthesisText } from './citations.js';
 import { PATTERNS } from './patterns/index.js';
@@ -127,8 +127,11 @@ async function finishCompleted(
     ctx.setPhase('documents');
     emit('document_generation_start', { formats: input.document_formats });
     const markdown = renderMarkdownReport(record, output.final_synthesis, ctx.agentResults);
-    record.result.documents.push(await writeMarkdownReport(deps.dataDir, record, markdown));
-    emit('document_generation_complete', { documents: record.result.documents });
+    // A format that fails to render is named in document_errors; the task completes with the others.
+    const written = await writeDocuments(deps.dataDir, record, markdown, input.document_formats, { signal: ctx.signal });
+    record.result.documents.push(...written.documents);
+    if (written.errors.length) record.result.document_errors = written.errors;
+    emit('document_generation_complete', { documents: record.result.documents, ...(written.errors.length ? { errors: written.errors } : {}) });
   }
   ctx.signal.throwIfAborted();
   record.status = 'completed';
@@ -176,6 +179,7 @@ function buildResult(ctx: TaskContext, finalSynthesis: string): TaskResult {
     subtasks: ctx.subtasks,
     failed_agents: [...ctx.agentResults, ...ctx.synthesisResults].filter((r) => r.status !== 'completed').map((r) => r.agent_id),
     documents: ctx.record.result?.documents ?? [],
+    ...(ctx.record.result?.document_errors ? { document_errors: ctx.record.result.document_errors } : {}),
     sources: ctx.sources.list(),
     unverified_citations: ctx.sources.unverified,
   };

@@ -1,3 +1,5 @@
+import type { DocumentFormat } from './formats/index.js';
+
 /** Task states. `completed`, `failed` and `cancelled` are final. */
 export const TASK_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -77,12 +79,26 @@ export interface Source {
   retrieved_at: string;
 }
 
+/** A document the task wrote (`generate_documents`); served at `url` as an attachment. */
 export interface DocumentRef {
-  format: 'markdown';
+  format: DocumentFormat;
+  /** The stored file's name (`<task_id>.<ext>`); downloads are named after the title. */
   filename: string;
+  /** Size of the file in bytes. */
+  size: number;
+  /** Same as `size` (the first release's name). */
   bytes: number;
+  /** Its `Content-Type`. */
+  content_type: string;
   /** Path (or absolute URL) where the document can be fetched. */
   url: string;
+}
+
+/** A format that failed to render: its document is absent, the rest of the result stands. */
+export interface DocumentError {
+  format: DocumentFormat;
+  code: 'render_failed';
+  message: string;
 }
 
 export interface TaskResult {
@@ -93,6 +109,8 @@ export interface TaskResult {
   subtasks: string[];
   failed_agents: string[];
   documents: DocumentRef[];
+  /** Formats asked for whose document could not be rendered (absent when none failed). */
+  document_errors?: DocumentError[];
   /** Every source the agents read, numbered as the report cites them. */
   sources: Source[];
   /** Citations a model wrote that matched nothing the task read; removed from the report. */

@@ -163,7 +163,7 @@ describe('GET /tasks/:taskId/documents/markdown', () => {
     expect(record.status).toBe('completed');
     const status = await request(server.url).get(`/tasks/${id}`).expect(200);
     expect(status.body.result.documents).toEqual([
-      { format: 'markdown', filename: `${id}.md`, bytes: expect.any(Number), url: `/tasks/${id}/documents/markdown` },
+      { format: 'markdown', filename: `${id}.md`, size: expect.any(Number), bytes: expect.any(Number), content_type: 'text/markdown; charset=utf-8', url: `/tasks/${id}/documents/markdown` },
     ]);
     const doc = await request(server.url).get(`/tasks/${id}/documents/markdown`);
     expect(doc.status).toBe(200);

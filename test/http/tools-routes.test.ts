@@ -147,7 +147,7 @@ describe('POST /tools/orchestrate_research', () => {
     ['conflicting provider and provider_name', { task: 't', provider: 'openai', provider_name: 'xai' }, 'provider_name'],
     ['enable_drummer "yes"', { task: 't', enable_drummer: 'yes' }, 'enable_drummer'],
     ['a non-http webhook_url', { task: 't', webhook_url: 'ftp://example.org/hook' }, 'webhook_url'],
-    ['an unknown document format', { task: 't', document_formats: ['pdf'] }, 'document_formats.0'],
+    ['an unknown document format', { task: 't', document_formats: ['odt'] }, 'document_formats.0'],
   ])('answers 400 validation_error for %s, and starts nothing', async (_name, body, path) => {
     const { server, fake } = await servers.withFake();
     const error = expectError(await post(server, 'orchestrate_research', body), 400, 'validation_error');

@@ -55,7 +55,7 @@ describe.each(HTTP_CLIENTS)('MCP over Streamable HTTP: %s', (_label, connect) =>
     const resources = await client.listResources();
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining([`orchestrator://tasks/${taskId}`, 'orchestrator://patterns/cascade', 'orchestrator://patterns/swarm']));
     const templates = await client.listTemplates();
-    expect(templates.map((t) => t.uriTemplate).sort()).toEqual(['orchestrator://patterns/{name}', 'orchestrator://tasks/{task_id}', 'orchestrator://tasks/{task_id}/report']);
+    expect(templates.map((t) => t.uriTemplate).sort()).toEqual(['orchestrator://patterns/{name}', 'orchestrator://tasks/{task_id}', 'orchestrator://tasks/{task_id}/documents/{format}', 'orchestrator://tasks/{task_id}/report']);
     const [asJson] = await client.read(`orchestrator://tasks/${taskId}`);
     expect(asJson!.mimeType).toBe('application/json');
     expect(JSON.parse(asJson!.text!)).toMatchObject({ task_id: taskId, status: 'completed' });

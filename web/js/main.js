@@ -36,7 +36,10 @@ function formBody(form) {
     if (f.title.value.trim()) body.title = f.title.value.trim();
     body.enable_drummer = f.enable_drummer.checked;
     body.enable_camina = f.enable_camina.checked;
-    if (f.generate_documents.checked) body.generate_documents = true;
+    if (f.generate_documents.checked) {
+      body.generate_documents = true;
+      body.document_formats = ['markdown', 'pdf', 'docx'];
+    }
   } else {
     const types = [...form.querySelectorAll('input[name="agent_type"]:checked')].map((i) => i.value);
     if (types.length) body.allowed_agent_types = types;

@@ -2,6 +2,7 @@
 // event stream with EventSource; on open (or reload) it replays from the start and rebuilds state.
 /* global clearTimeout, URL, location, EventSource, setTimeout, requestAnimationFrame */ // browser globals (the lint config knows Node's only)
 import { drawAgent } from './agent-card.js';
+import { documentItems } from './documents.js';
 import { ApiError, apiKey, cancelTask, getTask, streamUrlFor } from './api.js';
 import { $, el, money, notice, short, time } from './dom.js';
 import { FetchEventStream } from './fetch-stream.js';
@@ -192,4 +193,8 @@ function drawReport(view, record) {
       vintage ? el('span', { class: 'muted', text: ` (${vintage})` }) : '');
   });
   $('#citations').replaceChildren(...(items.length ? items : [el('li', { class: 'muted', text: 'none' })]));
+  // The documents the task wrote, each a download.
+  const docs = documentItems(record);
+  $('#documents-box').hidden = docs.length === 0;
+  $('#documents').replaceChildren(...docs);
 }

@@ -1,8 +1,8 @@
-import fs from 'node:fs/promises';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { NotFoundError, validationErrorFromIssues } from '../../errors.js';
-import { documentPath } from '../../orchestrator/documents.js';
+import { validationErrorFromIssues } from '../../errors.js';
+import { downloadFilename, readStoredDocument } from '../../orchestrator/documents.js';
+import { DOCUMENT_FORMATS, FORMATS, isDocumentFormat } from '../../orchestrator/formats/index.js';
 import type { SwarmOrchestrator } from '../../orchestrator/swarm-orchestrator.js';
 import { TASK_STATUSES } from '../../orchestrator/task.js';
 import { presentTask, type UrlBuilder } from '../../tools/orchestration-tools.js';
@@ -31,14 +31,17 @@ export function tasksRouter(orchestrator: SwarmOrchestrator, dataDir: string, ur
     res.json(presentTask(orchestrator.get(req.params.taskId), urls(req)));
   });
 
+  // Each format with its own type, as an attachment named after the task's title.
   router.get('/tasks/:taskId/documents/:format', async (req, res) => {
+    const format = req.params.format;
+    if (!isDocumentFormat(format)) {
+      throw validationErrorFromIssues([{ path: ['format'], message: `unknown document format ${JSON.stringify(format)}; one of ${DOCUMENT_FORMATS.join(', ')}` }]);
+    }
     const record = orchestrator.get(req.params.taskId);
-    const doc = record.result?.documents.find((d) => d.format === req.params.format);
-    if (!doc) throw new NotFoundError(`task ${record.task_id} has no ${req.params.format} document`);
-    const content = await fs.readFile(documentPath(dataDir, record.task_id, doc.format), 'utf8').catch(() => {
-      throw new NotFoundError(`the ${doc.format} document of task ${record.task_id} is no longer on disk`);
-    });
-    res.type('text/markdown; charset=utf-8').send(content);
+    const content = await readStoredDocument(dataDir, record, format);
+    res.set('Content-Type', FORMATS[format].mimeType);
+    res.set('Content-Disposition', `attachment; filename="${downloadFilename(record.title, record.task_id, format)}"`);
+    res.send(content);
   });
   return router;
 }
