@@ -4,6 +4,10 @@ import { EVENT_TYPES } from '../events/event.js';
 import { DOCUMENT_FORMATS } from './formats/index.js';
 
 /** Agent types a swarm can use, picked per search angle by its keywords. */
+/** A bad value as an error message shows it: a short string quoted, anything else by its kind. */
+const shown = (value: unknown) =>
+  typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`;
+
 export const AGENT_TYPES = ['text', 'image', 'video', 'news', 'academic', 'social', 'product', 'technical', 'general'] as const;
 export type AgentType = (typeof AGENT_TYPES)[number];
 
@@ -21,8 +25,9 @@ const common = {
   webhook_url: z.url({ protocol: /^https?$/ }).max(2000).optional().describe('Called on the events in webhook_events'),
   webhook_events: z.array(z.enum(EVENT_TYPES)).max(EVENT_TYPES.length).optional(),
   generate_documents: z.boolean().default(false).describe('Write the report as a document'),
+  // Never JSON.stringify what a client sent whole: 100,000 nested arrays overflow the stack.
   document_formats: z
-    .array(z.enum(DOCUMENT_FORMATS, { error: (issue) => `unknown document format ${JSON.stringify(issue.input)}; one of ${DOCUMENT_FORMATS.join(', ')}` }))
+    .array(z.enum(DOCUMENT_FORMATS, { error: (issue) => `unknown document format ${shown(issue.input)}; one of ${DOCUMENT_FORMATS.join(', ')}` }))
     .min(1)
     .max(DOCUMENT_FORMATS.length)
     .refine((formats) => new Set(formats).size === formats.length, 'lists a format twice')
