@@ -109,6 +109,17 @@ describe('GET /tasks/:id/documents/:format, the real app on the local provider',
     expect(none.stderr()).toContain('--format must be one of markdown, pdf, docx');
   });
 
+  it('CLI: search --formats pdf,docx asks for those documents; an unknown format is exit 2 naming it', async () => {
+    const child = run(CLI, ['search', 'event stream resume', '-n', '1', '--formats', 'pdf,docx', '--detach'], { MCP_ORCHESTRATOR_URL: server.url });
+    expect((await child.exited).code).toBe(0);
+    const id = child.stdout().trim();
+    const task = (await (await fetch(`${server.url}/tasks/${id}`)).json()) as { input: { generate_documents: boolean; document_formats: string[] } };
+    expect(task.input).toMatchObject({ generate_documents: true, document_formats: ['pdf', 'docx'] });
+    const bad = run(CLI, ['search', 'x', '--formats', 'odt', '--detach'], { MCP_ORCHESTRATOR_URL: server.url });
+    expect((await bad.exited).code).toBe(2);
+    expect(bad.stderr()).toContain('odt');
+  });
+
   it('MCP: the pdf resource is a base64 blob with its MIME type, the markdown one text', async () => {
     const client = await v2Http(server.url);
     const [pdf] = (await client.read(`orchestrator://tasks/${taskId}/documents/pdf`)) as Array<{ mimeType?: string; blob?: string }>;

@@ -11,6 +11,7 @@ const SHARED = {
   timeout: { type: 'string' },
   'max-cost': { type: 'string' },
   documents: { type: 'boolean' },
+  formats: { type: 'string' },
   detach: { type: 'boolean', short: 'd' },
 } as const;
 const RESEARCH = { ...SHARED, 'no-drummer': { type: 'boolean' }, 'no-camina': { type: 'boolean' }, 'agent-timeout': { type: 'string' } } as const;
@@ -22,7 +23,8 @@ const COMMON_USAGE = `  -n, --agents <n>      number of agents (1-20)
   --model <id>          model for every agent
   --timeout <s>         whole task, seconds (10-3600)
   --max-cost <usd>      stop the task past this cost
-  --documents           also write the Markdown document on the server
+  --documents           also write the report as a document on the server (Markdown)
+  --formats <a,b>       document formats: markdown, pdf, docx (implies --documents)
   -d, --detach          print the task id and return at once
 ${COMMON_HELP}`;
 
@@ -57,7 +59,9 @@ ${COMMON_USAGE}${kind === 'research' ? '  --no-drummer          skip mid-level s
         model: r.model,
         timeout: intOption('timeout', r.timeout as string | undefined),
         max_total_cost: cost(r['max-cost'] as string | undefined),
-        generate_documents: r.documents || undefined,
+        generate_documents: r.documents || typeof r.formats === 'string' || undefined,
+        // The server checks the names (a 400 naming an unknown one, exit 2).
+        document_formats: typeof r.formats === 'string' ? r.formats.split(',').map((f) => f.trim()).filter(Boolean) : undefined,
       };
       if (kind === 'research') {
         if (r['no-drummer']) body.enable_drummer = false;
