@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { redactWebhookUrl } from '../../webhooks/redact.js';
 
 /**
  * Schema versions, applied in order; `PRAGMA user_version` records how many ran. Never edit a
@@ -53,7 +54,27 @@ export const MIGRATIONS: string[] = [
   );
   INSERT INTO store_probe (id, checked_at) VALUES (1, '');
   `,
+  // Tasks stored by the first release keep their webhook_url whole in the record and in the
+  // workflow_start event: keep only its origin there too (the registration keeps the URL).
+  `
+  UPDATE tasks SET record = json_set(record, '$.input.webhook_url', redact_webhook_url(json_extract(record, '$.input.webhook_url')))
+    WHERE json_extract(record, '$.input.webhook_url') IS NOT NULL;
+  UPDATE events SET event = json_set(event, '$.data.input.webhook_url', redact_webhook_url(json_extract(event, '$.data.input.webhook_url')))
+    WHERE json_extract(event, '$.event_type') = 'workflow_start' AND json_extract(event, '$.data.input.webhook_url') IS NOT NULL;
+  `,
 ];
+
+/** SQL functions migrations use. */
+function registerFunctions(db: Database): void {
+  db.function('redact_webhook_url', { deterministic: true }, (url: unknown) => {
+    if (typeof url !== 'string') return url;
+    try {
+      return redactWebhookUrl(url);
+    } catch {
+      return '[redacted]';
+    }
+  });
+}
 
 /** Bring the database up to the newest schema, one transaction per migration. */
 export function migrate(db: Database): number {
@@ -61,6 +82,7 @@ export function migrate(db: Database): number {
   if (current > MIGRATIONS.length) {
     throw new Error(`the database schema (version ${current}) is newer than this server knows (${MIGRATIONS.length}); upgrade the server`);
   }
+  registerFunctions(db);
   MIGRATIONS.slice(current).forEach((sql, i) => {
     db.transaction(() => {
       db.exec(sql);
