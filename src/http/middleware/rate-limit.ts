@@ -3,6 +3,7 @@ import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ApiKeyAuth } from './auth.js';
+import { readCappedText } from '../../net/read-capped.js';
 
 /** Routes with the tighter orchestrate budget: each starts model work. */
 export const ORCHESTRATE_ROUTES = ['/tools/orchestrate_research', '/tools/orchestrate_search'];
@@ -87,20 +88,7 @@ const ORCHESTRATE_TOOLS = new Set(ORCHESTRATE_ROUTES.map((route) => route.slice(
 /** The body of `request` (a clone; the original stays unread), or `undefined` beyond `maxBytes`. */
 async function peekBody(request: globalThis.Request, maxBytes: number): Promise<string | undefined> {
   if (Number(request.headers.get('content-length') ?? 0) > maxBytes || !request.body) return undefined;
-  const reader = request.clone().body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return readCappedText(request.clone().body!, maxBytes);
 }
 
 /** How many JSON-RPC `tools/call`s of an orchestrate tool a (possibly batched) MCP POST body makes. */

@@ -1,4 +1,5 @@
 import { DataSourceError, type DataSourceName } from './source-error.js';
+import { readCappedText } from '../../net/read-capped.js';
 
 /** How one request to a data source's API is made. */
 export interface FetchTextOptions {
@@ -86,18 +87,7 @@ async function readCapped(response: Response, maxBytes: number, source: DataSour
     throw tooLarge();
   }
   if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const text = await readCappedText(response.body, maxBytes);
+  if (text === undefined) throw tooLarge();
+  return text;
 }
