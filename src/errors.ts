@@ -10,8 +10,13 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: ErrorDetail[]; request_id?: string };
 }
 
-/** Base for errors that are sent to clients: a stable snake_case `code` and an HTTP `status`. */
+/**
+ * Base for errors that are sent to clients: a stable snake_case `code` and an HTTP `status`; a
+ * refusal that knows when to come back sets `retryAfterS`, sent as `Retry-After`.
+ */
 export class AppError extends Error {
+  retryAfterS?: number;
+
   constructor(
     readonly code: string,
     readonly status: number,

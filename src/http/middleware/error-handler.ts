@@ -71,6 +71,7 @@ export function createErrorHandler(options: ErrorHandlerOptions = {}): ErrorRequ
       res.end();
       return;
     }
+    if (appError.retryAfterS !== undefined) res.setHeader('Retry-After', String(appError.retryAfterS));
     res.status(appError.status).json(appError.toBody(requestId));
   };
 }

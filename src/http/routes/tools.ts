@@ -32,14 +32,9 @@ function methodNotAllowed(res: Response, tool: OrchestrationTool, method: string
   return new AppError('method_not_allowed', 405, `${tool.name} does not take ${method}: it takes ${takes}`);
 }
 
-/**
- * `Retry-After` for refusals that carry one (calculate's full queue: 429/503); the app's error
- * handler answers the rest. A call dropped because its client hung up is not answered at all.
- */
-const toolErrors: ErrorRequestHandler = (error, _req, res, next) => {
+/** A call dropped because its client hung up is not answered at all; the app's error handler answers the rest. */
+const toolErrors: ErrorRequestHandler = (error, _req, _res, next) => {
   if (error instanceof ClientGoneError) return;
-  const retryAfterS = (error as { retryAfterS?: unknown } | null)?.retryAfterS;
-  if (error instanceof AppError && typeof retryAfterS === 'number' && !res.headersSent) res.setHeader('Retry-After', String(retryAfterS));
   next(error);
 };
 

@@ -46,7 +46,7 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
     const written: TaskEvent[] = [];
     for (const event of batch) {
       try {
-        guard.write([event.task_id], () => insertOne(event));
+        guard.write(() => [event.task_id], () => insertOne(event));
         written.push(event);
       } catch (error) {
         if ((error as StoreError).unavailable) break;
@@ -59,7 +59,7 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
   const writeBuffer = (): TaskEvent[] => {
     const batch = buffer.slice();
     try {
-      guard.write(taskIdsOf(batch), () => writeAll(batch));
+      guard.write(() => taskIdsOf(batch), () => writeAll(batch));
     } catch (error) {
       return (error as StoreError).unavailable ? [] : writeEach(batch);
     }

@@ -9,6 +9,8 @@ import { createSqliteEventStore } from './sqlite-events.js';
 import { createWriteGuard, type WriteGuard } from './write-guard.js';
 
 const FINAL = [...FINAL_STATUSES];
+/** A write that concerns no task in particular (webhooks, retention, the probe). */
+const NONE = (): readonly string[] => [];
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 /** The SQLite task store, plus the saves it holds back while the disk cannot take them. */
@@ -33,7 +35,7 @@ function createHeldSaves(db: Database.Database, guard: WriteGuard, writeRow: (t:
       if (held.size === 0) return true;
       const records = [...held.values()];
       try {
-        guard.write([...held.keys()], () => writeAll(records));
+        guard.write(() => [...held.keys()], () => writeAll(records));
       } catch (error) {
         if ((error as StoreError).unavailable) return false;
         // Refused outright (a bug, not the disk): retrying cannot help; the guard reported it.
@@ -66,13 +68,13 @@ function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: 
     flushHeld: held.flush,
     insert(t) {
       beforeInsert();
-      guard.write([], () => insertRow(t));
+      guard.write(NONE, () => insertRow(t));
     },
     save(t) {
       // Behind an older held save of the same task: written after it, never before.
       if (held.held.has(t.task_id)) return held.hold(t);
       try {
-        guard.write([t.task_id], () => writeRow(t));
+        guard.write(() => [t.task_id], () => writeRow(t));
       } catch (error) {
         if (!(error as StoreError).unavailable) throw error;
         held.hold(t);
@@ -112,7 +114,7 @@ function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: 
         .prepare<unknown[], { task_id: string }>(`SELECT task_id FROM tasks WHERE ${finished} AND finished_at < ?`)
         .all(...FINAL, olderThan);
       const ids = [...new Set([...overCount, ...tooOld].map((r) => r.task_id))].filter((id) => !held.held.has(id));
-      for (let i = 0; i < ids.length; i += 500) guard.write([], () => drop(ids.slice(i, i + 500)));
+      for (let i = 0; i < ids.length; i += 500) guard.write(NONE, () => drop(ids.slice(i, i + 500)));
       return ids;
     },
   };
@@ -122,9 +124,9 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
   const toMessage = (row: Record<string, unknown>) => row as unknown as OutboxMessage;
   return {
     register: (r) =>
-      guard.write([], () => void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at)),
+      guard.write(NONE, () => void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at)),
     unregister: (taskId) =>
-      guard.write([], () =>
+      guard.write(NONE, () =>
         db.transaction(() => {
           db.prepare("DELETE FROM outbox WHERE task_id = ? AND status = 'pending'").run(taskId);
           return db.prepare('DELETE FROM webhooks WHERE task_id = ?').run(taskId).changes;
@@ -140,7 +142,7 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
         .prepare<string[], { n: number }>(`SELECT count(*) AS n FROM webhooks w JOIN tasks t USING (task_id) WHERE t.status NOT IN (${placeholders(FINAL.length)})`)
         .get(...FINAL)!.n,
     enqueue: (m) =>
-      guard.write([], () =>
+      guard.write(NONE, () =>
         void db
           .prepare(
             'INSERT INTO outbox (id, registration_id, task_id, url, event_type, payload, attempts, next_attempt_at, status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -153,7 +155,7 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
         .all(now, limit)
         .map(toMessage),
     update: (id, c) =>
-      guard.write([], () => void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id)),
+      guard.write(NONE, () => void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id)),
     get(id) {
       const row = db.prepare<[string], Record<string, unknown>>('SELECT * FROM outbox WHERE id = ?').get(id);
       return row && toMessage(row);
@@ -220,7 +222,7 @@ export function createSqliteStore(dataDir: string, options: SqliteStoreOptions =
     webhooks: createWebhookStore(db, guard),
     check() {
       heldWrittenFirst();
-      guard.write([], () => probe.run(new Date().toISOString()));
+      guard.write(NONE, () => probe.run(new Date().toISOString()));
     },
     onWriteError: guard.onWriteError,
     close() {

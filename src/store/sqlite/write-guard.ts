@@ -16,7 +16,8 @@ export interface WriteGuardOptions {
  * While there is a backlog it is retried on an unref'd timer, and soon after any write succeeds.
  */
 export interface WriteGuard {
-  write<T>(taskIds: readonly string[], fn: () => T): T;
+  /** `taskIds` (the tasks a failure concerns) is only asked for when the write fails. */
+  write<T>(taskIds: () => readonly string[], fn: () => T): T;
   /** The last failure, until the store writes again with nothing held back. */
   readonly failure: StoreError | undefined;
   onWriteError(listener: WriteErrorListener): () => void;
@@ -75,7 +76,7 @@ export function createWriteGuard(options: WriteGuardOptions): WriteGuard {
           timer = setInterval(retry, options.retryMs);
           timer.unref();
         }
-        report(error, taskIds);
+        report(error, taskIds());
         throw error;
       }
       // Looked at on a later turn: the caller removes what it wrote from its backlog after this returns.

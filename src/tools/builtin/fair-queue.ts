@@ -19,12 +19,9 @@ export interface FairQueueOptions {
  * `unavailable` (the server has). `retryAfterS` is sent as `Retry-After`.
  */
 export class QueueFullError extends AppError {
-  constructor(
-    code: 'rate_limited' | 'unavailable',
-    message: string,
-    readonly retryAfterS: number,
-  ) {
+  constructor(code: 'rate_limited' | 'unavailable', message: string, retryAfterS: number) {
     super(code, code === 'rate_limited' ? 429 : 503, message);
+    this.retryAfterS = retryAfterS;
   }
 }
 
