@@ -168,7 +168,7 @@ export interface Config {
   host: string;
   port: number;
   /**
-   * A second loopback port serving the same app (0: off), for browsers and fetch-based clients,
+   * A second port of `host` serving the same app (0: off), for browsers and fetch-based clients,
    * which refuse 5060 (the SIP port).
    */
   altPort: number;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import { ConfigError, isLoopbackHost, loadConfig, type Config } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import { createHttpServer } from './http/server.js';
 import { securityFromConfig } from './http/middleware/security.js';
@@ -49,9 +49,6 @@ async function listen(server: Server, host: string, port: number, setting: strin
   });
 }
 
-/** `ALT_PORT` listens on loopback only: `HOST` when that is loopback, else 127.0.0.1. */
-const altHost = (config: Config) => (isLoopbackHost(config.host) ? config.host : '127.0.0.1');
-
 /** Start the HTTP server(s); resolves with the main one once both listen. */
 async function start(config: Config, logger: Logger): Promise<Server> {
   const services = await createServices(config, logger);
@@ -73,7 +70,7 @@ async function start(config: Config, logger: Logger): Promise<Server> {
   await listen(servers[0]!, config.host, config.port, 'PORT');
   if (config.altPort !== 0) {
     servers.push(createHttpServer(app));
-    await listen(servers[1]!, altHost(config), config.altPort, 'ALT_PORT');
+    await listen(servers[1]!, config.host, config.altPort, 'ALT_PORT');
   }
   const [address, alt] = servers.map((s) => s.address());
   logger.info({ address, alt_address: alt, provider: config.defaultProvider, store: services.store.kind }, 'mcp-orchestrator listening');

@@ -179,7 +179,7 @@ export const toolResponses: Record<string, z.ZodType> = {
   list_registered_tools: z.looseObject({
     success: z.literal(true),
     tools: z.array(
-      z.looseObject({ name: z.string(), description: z.string(), category: z.string(), tags: z.array(z.string()), source: z.string().describe('builtin, or mcp:<server>'), inputSchema: z.record(z.string(), z.unknown()) }),
+      z.looseObject({ name: z.string(), description: z.string(), category: z.string(), tags: z.array(z.string()), source: z.string().describe('builtin, web or mcp:<server>'), inputSchema: z.record(z.string(), z.unknown()) }),
     ),
     count: z.number().int(),
   }),

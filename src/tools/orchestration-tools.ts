@@ -147,7 +147,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
     description: 'The tools agents can call (and execute_registered_tool runs), optionally filtered by category and tags.',
     inputSchema: z.strictObject({
       category: z.string().trim().min(1).max(100).optional(),
-      source: z.string().trim().min(1).max(200).optional().describe('builtin, or mcp:<server> for the tools of one MCP server'),
+      source: z.string().trim().min(1).max(200).optional().describe('builtin, web, or mcp:<server> for the tools of one MCP server'),
       tags: z
         .union([z.array(z.string().trim().min(1).max(100)).max(50), z.string().max(2000)])
         .optional()

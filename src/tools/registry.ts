@@ -20,7 +20,7 @@ export interface RegisteredTool<S extends z.ZodType = z.ZodType> {
   description: string;
   category: string;
   tags: string[];
-  /** Where it comes from: `builtin` (the default), or `mcp:<server>` for a tool of a connected MCP server. */
+  /** Where it comes from: `builtin` (the default), `web` (it reaches the internet), or `mcp:<server>` for a tool of a connected MCP server. */
   source?: string;
   /** Arguments are parsed with this before `execute` (a 400 naming the argument otherwise). */
   inputSchema: S;

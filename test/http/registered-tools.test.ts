@@ -56,7 +56,7 @@ describe('list_registered_tools', () => {
     expect(res.body.count).toBe(res.body.tools.length);
     expect(names(res.body)).toEqual(expect.arrayContaining(['calculate', 'current_time']));
     for (const tool of res.body.tools as Listing[]) {
-      expect(tool).toEqual({ name: expect.any(String), description: expect.any(String), category: expect.any(String), tags: expect.any(Array), source: 'builtin', inputSchema: expect.objectContaining({ type: 'object' }) });
+      expect(tool).toEqual({ name: expect.any(String), description: expect.any(String), category: expect.any(String), tags: expect.any(Array), source: expect.stringMatching(/^(builtin|web)$/), inputSchema: expect.objectContaining({ type: 'object' }) });
     }
   });
 

@@ -20,13 +20,15 @@ async function theWeb(): Promise<{ searxng: FakeBackend; site: LocalServer; page
 }
 
 describe('web tools for model agents, through the real app', () => {
-  it('lists web_search, fetch_url, wikipedia_search and arxiv_search, built in', async () => {
+  it('lists web_search, fetch_url, wikipedia_search and arxiv_search with source web', async () => {
     const { searxng } = await theWeb();
     stack = await startStack({ env: () => ({ SEARXNG_URL: searxng.url }) });
     const res = await request(stack.server.url).get('/tools/list_registered_tools?category=web').expect(200);
     expect(res.body.tools.map((t: { name: string }) => t.name).sort()).toEqual(['fetch_url', 'web_search']);
     const all = await request(stack.server.url).get('/tools/list_registered_tools').expect(200);
     expect(all.body.tools.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['wikipedia_search', 'arxiv_search']));
+    const sourceOf = (name: string) => all.body.tools.find((t: { name: string }) => t.name === name).source;
+    expect(['web_search', 'fetch_url', 'wikipedia_search', 'arxiv_search', 'calculate'].map(sourceOf)).toEqual(['web', 'web', 'web', 'web', 'builtin']);
   });
 
   it('runs web_search and fetch_url through execute_registered_tool, and refuses a private address with a clear error', async () => {

@@ -53,6 +53,7 @@ export function createDataTools(data: DataToolEndpoints, options: DataToolsOptio
         '(the lead section, or the search snippet), published (the time of the last edit, not of first publication) and ' +
         'the article URL; read an article in full with fetch_url.',
       category: 'data',
+      source: 'web',
       tags: ['wikipedia', 'encyclopedia', 'search'],
       inputSchema: searchInput('Search terms (CirrusSearch syntax: "exact phrase", -exclude, intitle:word)'),
       async execute({ query, limit }, { signal }): Promise<DataSearchOutput> {
@@ -67,6 +68,7 @@ export function createDataTools(data: DataToolEndpoints, options: DataToolsOptio
         'and the abstract page URL. Plain words are all required; arXiv syntax (ti:, au:, abs:, cat:, AND, OR, ANDNOT) is ' +
         'passed through. arXiv allows one request every 3 s, so calls may wait their turn.',
       category: 'data',
+      source: 'web',
       tags: ['arxiv', 'papers', 'academic', 'search'],
       inputSchema: searchInput('Search terms, or an arXiv query such as au:hinton AND ti:"deep learning"'),
       async execute({ query, limit }, { signal }): Promise<DataSearchOutput> {

@@ -27,6 +27,7 @@ export function createFetchUrlTool(options: FetchUrlOptions, logger: Logger): Re
       `Redirects are followed; private and internal addresses are refused. At most ${formatBytes(options.maxBytes)} ` +
       `and ${Math.round(options.timeoutMs / 1000)} s a page.`,
     category: 'web',
+    source: 'web',
     tags: ['web', 'fetch'],
     inputSchema: z.strictObject({ url: httpUrl.describe('The page to read: an absolute http(s) URL') }),
     async execute({ url }, { signal }) {

@@ -13,6 +13,7 @@ export function createWebSearchTool(backend: SearchBackend, logger: Logger): Reg
       'Search the web. Returns up to `limit` results, each with url, title, a snippet and the search backend ' +
       '(source). Snippets are what the search engine shows, not the page: read a page with fetch_url before citing it.',
     category: 'web',
+    source: 'web',
     tags: ['web', 'search'],
     inputSchema: z.strictObject({
       // Brave refuses queries over 400 characters; the other backends have no documented limit.

@@ -24,11 +24,11 @@ describe('createDataTools', () => {
     await arxivApi.close();
   });
 
-  it('registers wikipedia_search and arxiv_search as builtin data tools with {query, limit?}', () => {
+  it('registers wikipedia_search and arxiv_search as data tools of source web (they reach the network) with {query, limit?}', () => {
     const listed = registry.list({ category: 'data' });
     expect(listed.map((t) => [t.name, t.source])).toEqual([
-      ['wikipedia_search', 'builtin'],
-      ['arxiv_search', 'builtin'],
+      ['wikipedia_search', 'web'],
+      ['arxiv_search', 'web'],
     ]);
     expect(listed[0]!.tags).toEqual(expect.arrayContaining(['wikipedia', 'encyclopedia']));
     expect(listed[1]!.tags).toEqual(expect.arrayContaining(['arxiv', 'papers', 'academic']));

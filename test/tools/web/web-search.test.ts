@@ -130,10 +130,10 @@ describe('createWebTools', () => {
     expect(registry.list().map((t) => t.name)).toEqual(['fetch_url']);
   });
 
-  it('adds web_search when SEARXNG_URL (or a key) picks a backend; both are category "web", built in', () => {
+  it('adds web_search when SEARXNG_URL (or a key) picks a backend; both are category and source "web" (SPEC §8)', () => {
     const { registry } = webRegistry(testConfig({ SEARXNG_URL: 'http://127.0.0.1:8888' }).web);
     const listed = registry.list({ category: 'web' });
-    expect(new Set(listed.map((t) => t.source))).toEqual(new Set(['builtin']));
+    expect(new Set(listed.map((t) => t.source))).toEqual(new Set(['web']));
     expect(listed.map((t) => [t.name, t.category, t.tags])).toEqual([
       ['web_search', 'web', ['web', 'search']],
       ['fetch_url', 'web', ['web', 'fetch']],
