@@ -23,4 +23,3 @@ export const DOCUMENT_FORMATS = Object.keys(FORMATS) as [DocumentFormat, ...Docu
 
 export const isDocumentFormat = (value: string): value is DocumentFormat => Object.hasOwn(FORMATS, value);
 
-export const formatOf = (format: DocumentFormat): DocumentFormatDefinition => FORMATS[format];
