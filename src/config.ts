@@ -94,7 +94,14 @@ const envSchema = z.object({
   ALT_PORT: int(0, 65535, 5070),
   ALLOWED_HOSTS: hostList,
   DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
-  STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'sqlite']).default('sqlite')),
+  STORE: z.preprocess(emptyToUndefined, z.enum(['memory', 'sqlite', 'redis']).default('sqlite')),
+  REDIS_URL: z.preprocess(
+    emptyToUndefined,
+    z.string().regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL').optional(),
+  ),
+  REDIS_PREFIX: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only').default('mcpo')),
+  INSTANCE_TAG: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ and - only (e.g. p5061)').optional()),
+  TAKEOVER_LOCK_MS: int(1000, 600_000, 10_000),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -175,7 +182,16 @@ export interface Config {
   /** `Host` names answered besides loopback names and the `PUBLIC_BASE_URL` host (DNS-rebinding guard). */
   allowedHosts: string[];
   dataDir: string;
-  store: 'memory' | 'sqlite';
+  store: 'memory' | 'sqlite' | 'redis';
+  /** With `store: 'redis'`: every instance on this Redis (and prefix) is one system. */
+  redis: {
+    url: string | undefined;
+    prefix: string;
+    /** How long a run's lock lasts unrenewed: a dead instance's tasks move on within about 1.5× this. */
+    lockMs: number;
+  };
+  /** Names this instance (in session ids, task records, logs); unset: host name and port. */
+  instanceTag: string | undefined;
   logLevel: Env['LOG_LEVEL'];
   publicBaseUrl: string | undefined;
   /** Provider used when a request names none; `auto` resolved at load time. */
@@ -275,7 +291,7 @@ function pickProvider(env: Env): ProviderName {
 
 /** A bad value as the error line shows it; secrets are not echoed. */
 function shownValue(name: string, env: Record<string, string | undefined>): string {
-  return /SECRET|_KEY|TOKEN|DSN/.test(name) ? 'a value that is not shown' : JSON.stringify(env[name]);
+  return /SECRET|_KEY|TOKEN|DSN|REDIS_URL/.test(name) ? 'a value that is not shown' : JSON.stringify(env[name]);
 }
 
 /** Whether `host` only accepts connections from this machine (127.0.0.0/8, ::1, localhost). */
@@ -315,6 +331,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (parsed.success && parsed.data.ALT_PORT !== 0 && parsed.data.ALT_PORT === parsed.data.PORT) {
     problems.push(`ALT_PORT: must differ from PORT (both ${parsed.data.PORT}); set ALT_PORT=0 to serve on PORT only`);
   }
+  if (parsed.success && parsed.data.STORE === 'redis' && !parsed.data.REDIS_URL) {
+    problems.push('REDIS_URL: STORE=redis needs it (e.g. redis://127.0.0.1:6379)');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -324,6 +343,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedHosts: e.ALLOWED_HOSTS,
     dataDir: path.resolve(e.DATA_DIR),
     store: e.STORE,
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, lockMs: e.TAKEOVER_LOCK_MS },
+    instanceTag: e.INSTANCE_TAG,
     logLevel: e.LOG_LEVEL,
     publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     defaultProvider: pickProvider(e),

@@ -54,17 +54,22 @@ async function start(config: Config, logger: Logger): Promise<Server> {
   const services = await createServices(config, logger);
   // Crashes are logged (and sent to Sentry with SENTRY_DSN) before the process exits 1.
   installProcessHandlers(logger, services.errors);
-  const security = withSetting('DATA_DIR', () => securityFromConfig(config));
+  const scaleOut = services.scaleOut;
+  const security = withSetting('DATA_DIR', () =>
+    securityFromConfig(config, {
+      streamTokenSecret: scaleOut?.secrets.streamToken,
+      rateLimitRedis: scaleOut && { sendCommand: (command, ...args) => scaleOut.redis.call(command, ...args), prefix: `${config.redis.prefix}:rl:` },
+    }),
+  );
   const app = createApp({
     ...services,
-    dataDir: config.dataDir,
     publicBaseUrl: config.publicBaseUrl,
     allowedHosts: config.allowedHosts,
     listenHost: config.host,
     trustProxy: config.trustProxy,
     sse: config.sse,
     security,
-    mcp: config.mcpSessions,
+    mcp: { ...config.mcpSessions, sessionTag: config.instanceTag },
   });
   const servers = [createHttpServer(app)];
   await listen(servers[0]!, config.host, config.port, 'PORT');

@@ -28,6 +28,7 @@ import { reportCrashes } from './observability/crash-reporting.js';
 import { createErrorReporter, type ErrorReporter } from './observability/sentry.js';
 import { StartupError, withSetting } from './startup-error.js';
 import type { ValidationError } from './errors.js';
+import { openScaleOut, type ScaleOut } from './cluster/scale-out.js';
 
 /** The domain, wired: everything a transport (HTTP, MCP) serves. */
 export interface Services {
@@ -48,6 +49,8 @@ export interface Services {
   errors: ErrorReporter;
   /** Connections to the MCP servers of `MCP_SERVERS_FILE`, whose tools agents may call. */
   mcpClients: McpClients;
+  /** With `STORE=redis`: what this instance shares with the others (secrets, rate-limit counters). */
+  scaleOut?: ScaleOut;
   /** Stop tasks (after the grace period) and close the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -66,7 +69,8 @@ export function readVersion(): string {
 }
 
 function createStore(config: Config): Store {
-  if (config.store === 'memory') return createMemoryStore();
+  // Documents stay files in DATA_DIR, so a throwaway store still serves them as downloads.
+  if (config.store === 'memory') return createMemoryStore({ dataDir: config.dataDir });
   return withSetting('DATA_DIR', () => createSqliteStore(config.dataDir));
 }
 
@@ -94,7 +98,8 @@ function warnOnDefaultModel(models: ModelResolver, logger: Logger): void {
 
 /** Build the domain from config. Transports are added on top by the caller. */
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Promise<Services> {
-  const store = options.store ?? createStore(config);
+  const scaleOut = !options.store && config.store === 'redis' ? await openScaleOut(config, logger) : undefined;
+  const store = options.store ?? scaleOut?.store ?? createStore(config);
   const events = createEventLog(store.events);
   const version = readVersion();
   const errors = createErrorReporter({ ...config.sentry, version, logger });
@@ -127,16 +132,17 @@ export async function createServices(config: Config, logger: Logger, options: Se
     retry: config.retry,
     progressIntervalMs: config.progressIntervalMs,
     idleTimeoutMs: config.modelIdleTimeoutMs,
-    dataDir: config.dataDir,
     agentTools: () => registry.toAiTools(),
     limits: config.limits,
+    queue: scaleOut?.queue,
+    coordination: scaleOut?.coordination,
   });
   metrics.setSources({ activeTasks: () => orchestrator.activeCount, pendingTasks: () => orchestrator.pendingCount });
   const { secret, ...webhookSettings } = config.webhooks;
   const dispatcher = createDispatcher({
     ...webhookSettings,
     store: store.webhooks,
-    secret: withSetting('DATA_DIR', () => loadWebhookSecret(config.dataDir, secret)),
+    secret: scaleOut?.secrets.webhook ?? withSetting('DATA_DIR', () => loadWebhookSecret(config.dataDir, secret)),
     logger: logger.child({ component: 'webhooks' }),
     userAgent: `mcp-orchestrator/${version}`,
     closeWaitMs: Math.min(2000, config.shutdownGraceMs),
@@ -151,8 +157,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
     onEnqueue: dispatcher.kick,
     getTask: (taskId) => orchestrator.get(taskId),
   });
-  const retention = createRetention({ store, dataDir: config.dataDir, ...config.retention, logger });
-  const recovered = orchestrator.recover();
+  const retention = createRetention({ store, ...config.retention, logger, exclusive: scaleOut?.exclusive });
+  const recovered = await orchestrator.recover();
   if (recovered.interrupted.length || recovered.requeued.length) logger.warn(recovered, 'recovered tasks from the previous run');
   retention.start();
   dispatcher.start();
@@ -171,6 +177,7 @@ export async function createServices(config: Config, logger: Logger, options: Se
     metrics,
     errors,
     mcpClients,
+    scaleOut,
     close() {
       closing ??= orchestrator.close(config.shutdownGraceMs).then(async () => {
         // After the tasks: their last events are enqueued (and delivered by the next start if not now).
@@ -180,7 +187,8 @@ export async function createServices(config: Config, logger: Logger, options: Se
         corpus.close();
         stopEventMetrics();
         await errors.flush();
-        return store.close();
+        await store.close();
+        await scaleOut?.close();
       }).finally(() => Promise.all([calculate.close(), mcpClients.close()]).then(() => undefined));
       return closing;
     },

@@ -108,7 +108,7 @@ export async function measureCalculate(options: CalculateBenchOptions): Promise<
   const bench = await createBenchServices();
   const { services } = bench;
   const tool = createCalculateTool();
-  const app = createApp({ ...services, registry: createToolRegistry([tool]), dataDir: services.config.dataDir, trustProxy: true, sse: services.config.sse });
+  const app = createApp({ ...services, registry: createToolRegistry([tool]), trustProxy: true, sse: services.config.sse });
   const server = createHttpServer(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const call = caller(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);

@@ -29,7 +29,7 @@ export async function measureHealth(seconds: number): Promise<Row[]> {
   const bench = await createBenchServices({}, { API_KEYS: 'bench-key', RATE_LIMIT_PER_MIN: '300' });
   const { services } = bench;
   const { config } = services;
-  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
+  const app = createApp({ ...services, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
   const ours = createHttpServer(app);
   const bare = express();
   bare.get('/health', (_req, res) => {

@@ -165,7 +165,7 @@ async function startServer(options: LoopOptions) {
   const logger = createLogger({ level: config.logLevel, destination: new Writable({ write: (_c, _e, done) => done() }) });
   const services = await createServices(config, logger);
   if (services.models.defaultProvider !== 'local') throw new Error(`loop bench: the default provider is ${services.models.defaultProvider}, not local`);
-  const app = createApp({ ...services, dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
+  const app = createApp({ ...services, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
   const server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -194,7 +194,8 @@ async function submitAll(url: string, options: LoopOptions): Promise<string[]> {
  * instead (each read is a deep copy of a live record) would itself load the server it measures.
  */
 async function waitForTasks(services: Services, ids: string[], timeoutMs: number): Promise<TaskRecord[]> {
-  const open = new Set(ids.filter((id) => !services.orchestrator.get(id).completed_at));
+  const records = await Promise.all(ids.map((id) => services.orchestrator.get(id)));
+  const open = new Set(records.filter((r) => !r.completed_at).map((r) => r.task_id));
   if (open.size > 0) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(finish, timeoutMs);
@@ -208,7 +209,7 @@ async function waitForTasks(services: Services, ids: string[], timeoutMs: number
       }
     });
   }
-  return ids.map((id) => services.orchestrator.get(id));
+  return Promise.all(ids.map((id) => services.orchestrator.get(id)));
 }
 
 function rows(idle: ProbeStats, load: ProbeStats, wallMs: number, options: LoopOptions): Row[] {

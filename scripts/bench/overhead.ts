@@ -49,11 +49,11 @@ function inputs(options: OverheadOptions): Array<{ pattern: PatternName; input: 
 }
 
 /** Submit every task at once and wait for every `stream_closed`; returns the task ids. */
-function runOrchestrated(services: BenchServices['services'], options: OverheadOptions): Promise<string[]> {
+async function runOrchestrated(services: BenchServices['services'], options: OverheadOptions): Promise<string[]> {
   const { orchestrator, events } = services;
   const finished: Array<Promise<string>> = [];
   for (const { pattern, input } of inputs(options)) {
-    const task = orchestrator.submit(pattern, input);
+    const task = await orchestrator.submit(pattern, input);
     finished.push(
       new Promise((resolve) => {
         const stop = events.follow(task.task_id, 0, (event) => {
@@ -68,10 +68,10 @@ function runOrchestrated(services: BenchServices['services'], options: OverheadO
 }
 
 /** Agent runs over all tasks; throws if any task or agent did not complete. */
-function countAgentRuns(services: BenchServices['services'], ids: string[]): number {
+async function countAgentRuns(services: BenchServices['services'], ids: string[]): Promise<number> {
   let agentRuns = 0;
   for (const id of ids) {
-    const record = services.orchestrator.get(id);
+    const record = await services.orchestrator.get(id);
     if (record.status !== 'completed' || record.progress.agents_failed > 0) {
       throw new Error(`bench task ${id} ended ${record.status}: ${JSON.stringify(record.error)}`);
     }
@@ -108,7 +108,7 @@ export async function measureOverhead(options: OverheadOptions): Promise<Overhea
   let ours: Awaited<ReturnType<typeof timed<string[]>>>;
   try {
     ours = await timed(() => runOrchestrated(bench.services, options));
-    const counted = countAgentRuns(bench.services, ours.value);
+    const counted = await countAgentRuns(bench.services, ours.value);
     if (counted !== agentRuns) throw new Error(`expected ${agentRuns} agent runs, counted ${counted}`);
   } finally {
     await bench.close();

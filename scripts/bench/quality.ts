@@ -105,10 +105,10 @@ function jobsOf(gold: Gold, small: boolean): Job[] {
 async function waitForFinal(services: Services, taskId: string, timeoutMs: number): Promise<TaskRecord> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const record = services.orchestrator.get(taskId);
+    const record = await services.orchestrator.get(taskId);
     if (isFinal(record.status)) return record;
     if (Date.now() > deadline) {
-      services.orchestrator.cancel(taskId); // never throws here: the task is not final
+      await services.orchestrator.cancel(taskId); // never throws here: the task is not final
       return { ...record, error: { code: 'bench_timeout', message: `not finished after ${timeoutMs} ms` } };
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -176,7 +176,8 @@ export async function measureQuality(name: CorpusName, options: QualityOptions =
   try {
     const staleStrings = [...new Set([...gold.briefs, ...gold.questions].flatMap((t) => t.facts.flatMap((f) => f.stale ?? [])))];
     const jobs = jobsOf(gold, small);
-    const submitted = jobs.map((job) => services.orchestrator.submit('cascade', researchInputSchema.parse({ task: job.task, num_agents: agents })));
+    const submitted: TaskRecord[] = [];
+    for (const job of jobs) submitted.push(await services.orchestrator.submit('cascade', researchInputSchema.parse({ task: job.task, num_agents: agents })));
     const records = await Promise.all(submitted.map((r) => waitForFinal(services, r.task_id, options.taskTimeoutMs ?? 120_000)));
     const tasks = jobs.map((job, i) => scoreTask(job, records[i]!, gold, staleStrings));
     const meta = { documents: CORPORA[name].documents.length, indexed: services.corpus.stats().documents, agents, durationMs: Date.now() - started };

@@ -43,10 +43,10 @@ export async function startOurServer(): Promise<SseTarget> {
   const bench = await createBenchServices({ hang: true });
   const { services } = bench;
   const { config } = services;
-  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse });
+  const app = createApp({ ...services, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse });
   const server = createHttpServer(app); // as main.ts builds it
   const base = await listen(server);
-  const task = services.orchestrator.submit('swarm', searchInputSchema.parse({ query: 'sse fan-out bench', num_agents: 1 }));
+  const task = await services.orchestrator.submit('swarm', searchInputSchema.parse({ query: 'sse fan-out bench', num_agents: 1 }));
   return {
     name: 'ours',
     url: `${base}/stream/${task.task_id}`,
@@ -55,7 +55,7 @@ export async function startOurServer(): Promise<SseTarget> {
       services.events.append(task.task_id, { event_type: 'agent_progress', agent_id: BENCH_AGENT, data: { i, sent_at: wallNow() } });
     },
     async close() {
-      services.orchestrator.cancel(task.task_id); // stream_closed ends every stream
+      await services.orchestrator.cancel(task.task_id); // stream_closed ends every stream
       await bench.close();
       app.streams.closeAll();
       await closeServer(server);

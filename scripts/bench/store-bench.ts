@@ -43,7 +43,7 @@ function record(id: string, status: TaskRecord['status'] = 'completed'): TaskRec
 async function appendAll(store: Store, options: StoreBenchOptions): Promise<{ perSecond: number; latencies: number[]; commits: number[] }> {
   const log = createEventLog(store.events);
   const ids = Array.from({ length: options.tasks }, (_, i) => `bench_${i}`);
-  for (const id of ids) store.tasks.insert(record(id, 'running'));
+  for (const id of ids) await store.tasks.insert(record(id, 'running'));
   const latencies: number[] = [];
   // Time of each tick, in which the buffered batch is committed in one transaction.
   const commits: number[] = [];
@@ -62,17 +62,17 @@ async function appendAll(store: Store, options: StoreBenchOptions): Promise<{ pe
     }
   }
   await tick();
-  store.events.lastSeq(ids[0]!); // a read flushes whatever is still buffered
+  await store.events.lastSeq(ids[0]!); // a read flushes whatever is still buffered
   const elapsed = performance.now() - start;
   return { perSecond: (latencies.length / elapsed) * 1000, latencies: latencies.sort((a, b) => a - b), commits: commits.sort((a, b) => a - b) };
 }
 
-function listNewest(store: Store, total: number): number {
-  for (let i = 0; i < total; i++) store.tasks.insert(record(`list_${i}`));
+async function listNewest(store: Store, total: number): Promise<number> {
+  for (let i = 0; i < total; i++) await store.tasks.insert(record(`list_${i}`));
   const times: number[] = [];
   for (let i = 0; i < 20; i++) {
     const t = performance.now();
-    store.tasks.list({ limit: 50 });
+    await store.tasks.list({ limit: 50 });
     times.push(performance.now() - t);
   }
   return percentile(times.sort((a, b) => a - b), 50);
@@ -90,9 +90,9 @@ export async function measureStore(options: StoreBenchOptions): Promise<Row[]> {
 
     const listDir = fs.mkdtempSync(path.join(dir, 'list-'));
     const listStore = createSqliteStore(listDir);
-    const listMs = listNewest(listStore, options.listTasks);
+    const listMs = await listNewest(listStore, options.listTasks);
     await listStore.close();
-    const memListMs = listNewest(createMemoryStore(), options.listTasks);
+    const memListMs = await listNewest(createMemoryStore(), options.listTasks);
     const events = options.tasks * options.eventsPerTask;
     return [
       { metric: `store: event appends/s (${num(events)} events, SQLite, batched per tick)`, ours: num(sql.perSecond), baseline: `${num(mem.perSecond)} (memory store)`, ratio: ratio(sql.perSecond, mem.perSecond), target: '≥ 20,000/s', pass: sql.perSecond >= 20_000 },

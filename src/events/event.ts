@@ -1,6 +1,7 @@
 /** Every event type a task's stream can carry (SPEC section 3). */
 export const EVENT_TYPES = [
   'workflow_start',
+  'workflow_resumed',
   'decomposition_start',
   'decomposition_complete',
   'agent_start',

@@ -41,7 +41,6 @@ export interface AppDeps {
   logger: Logger;
   version: string;
   startedAt?: number;
-  dataDir: string;
   publicBaseUrl?: string;
   /** `Host` names answered besides loopback ones and the `publicBaseUrl` host (`ALLOWED_HOSTS`). */
   allowedHosts?: string[];
@@ -117,7 +116,7 @@ export function createApp(deps: AppDeps): App {
   const streamToken = security.streamTokens ? (taskId: string) => security.streamTokens?.issue(taskId) : undefined;
   const mcp = { ...deps.mcp, allowedHosts: [...(deps.mcp?.allowedHosts ?? []), ...hosts], allowedOrigins: [...(deps.mcp?.allowedOrigins ?? []), ...(security.corsOrigins ?? [])] };
   // Before jsonBody: the MCP SDK reads its own bodies and answers JSON-RPC errors.
-  const mcpRoutes = mcpRouter({ ...deps, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } });
+  const mcpRoutes = mcpRouter({ ...deps, documents: deps.store.documents, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } });
   app.closeMcp = () => mcpRoutes.close();
   app.use(mcpRoutes);
   app.use(jsonBody());
@@ -143,14 +142,14 @@ export function createApp(deps: AppDeps): App {
       store: deps.store,
       orchestrator: deps.orchestrator,
       streams,
-      registeredWebhooks: () => deps.webhooks?.countActive() ?? 0,
+      registeredWebhooks: async () => (await deps.webhooks?.countActive()) ?? 0,
       mcpServers: deps.mcpClients && (() => deps.mcpClients!.status()),
     }),
   );
   // `/metrics` has its own token (METRICS_TOKEN); the API-key middleware leaves it alone.
   if (deps.metrics) app.use(metricsRouter(deps.metrics));
   app.use(toolsRouter(toolContext));
-  app.use(tasksRouter(deps.orchestrator, deps.dataDir, urls));
+  app.use(tasksRouter(deps.orchestrator, deps.store.documents, urls));
   if (deps.webhooks) app.use(webhooksRouter(deps.webhooks));
   app.use(streamRouter({ orchestrator: deps.orchestrator, events: deps.events, streams, ...deps.sse }));
   app.use(notFound);

@@ -1,3 +1,4 @@
+import type { DocumentStore } from '../store/store.js';
 import type { EventLog } from '../events/event-log.js';
 import { readStoredDocument } from '../orchestrator/documents.js';
 import type { DocumentFormat } from '../orchestrator/formats/index.js';
@@ -49,8 +50,8 @@ export interface LocalBackendDeps {
   events: EventLog;
   /** For `webhook_url` on the tools that start a task. */
   webhooks?: WebhookService;
-  /** Where the tasks' documents are stored (`DATA_DIR`); without it documents are not found. */
-  dataDir?: string;
+  /** Where the tasks' documents are stored; without it documents are not found. */
+  documents?: DocumentStore;
 }
 
 /** The backend over the domain in this process; `urls` says where this client stands. */
@@ -63,15 +64,15 @@ export function createLocalBackend(deps: LocalBackendDeps, urls: UrlBuilder): Mc
       return tool.handler(input, context);
     },
     async listTasks(limit) {
-      return deps.orchestrator.list({ limit }).tasks;
+      return (await deps.orchestrator.list({ limit })).tasks;
     },
     async readDocument(taskId, format) {
-      const record = deps.orchestrator.get(taskId);
-      if (!deps.dataDir) throw new NotFoundError(`documents are not served here (task ${taskId})`);
-      return readStoredDocument(deps.dataDir, record, format);
+      const record = await deps.orchestrator.get(taskId);
+      if (!deps.documents) throw new NotFoundError(`documents are not served here (task ${taskId})`);
+      return readStoredDocument(deps.documents, record, format);
     },
-    follow(taskId, afterSeq, onEvent, signal) {
-      deps.orchestrator.get(taskId); // task_not_found before following anything
+    async follow(taskId, afterSeq, onEvent, signal) {
+      await deps.orchestrator.get(taskId); // task_not_found before following anything
       return new Promise<void>((resolve, reject) => {
         let stop = (): void => {}; // until `follow` answers its own
         let closed = false;
@@ -89,8 +90,11 @@ export function createLocalBackend(deps: LocalBackendDeps, urls: UrlBuilder): Mc
           stop();
           signal.removeEventListener('abort', onAbort);
           resolve();
+        }, (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
         });
-        // History is delivered inside `follow`, before `stop` exists: a finished task ends here.
+        // History may be delivered inside `follow`, before `stop` exists: a finished task ends here.
         if (closed) stop();
       });
     },

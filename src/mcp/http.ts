@@ -1,3 +1,4 @@
+import type { DocumentStore } from '../store/store.js';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Router, type Request as ExpressRequest } from 'express';
@@ -36,6 +37,8 @@ export interface McpHttpOptions extends McpGuardOptions {
    * that client's least recently used idle session, or is 429 when all of them have a call in flight.
    */
   maxSessionsPerOwner?: number;
+  /** Prefix of handshake-era session ids (`INSTANCE_TAG`), for a proxy to keep each session on its instance. */
+  sessionTag?: string;
 }
 
 /** The `/mcp` router, and `close()` for shutdown: it ends every handshake-era session. */
@@ -50,7 +53,7 @@ export interface McpHttpDeps {
   events: EventLog;
   webhooks?: WebhookService;
   /** Where the tasks' documents are stored, for their resources (without it they are not found). */
-  dataDir?: string;
+  documents?: DocumentStore;
   logger: Logger;
   version: string;
   publicBaseUrl?: string;
@@ -110,6 +113,7 @@ export function mcpRouter(deps: McpHttpDeps): McpRouter {
     idleMs: deps.mcp?.sessionIdleMs ?? 30 * 60_000,
     maxSessions: deps.mcp?.maxSessions ?? 1000,
     maxSessionsPerOwner: deps.mcp?.maxSessionsPerOwner ?? 100,
+    sessionTag: deps.mcp?.sessionTag,
     keepAliveMs: deps.heartbeatMs,
     maxRequestBodySize: MAX_BODY,
   });

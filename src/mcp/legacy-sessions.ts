@@ -28,6 +28,12 @@ export interface LegacySessionsOptions {
   maxSessionsPerOwner: number;
   keepAliveMs: number;
   maxRequestBodySize: number;
+  /**
+   * Put in front of every session id (`<tag>.<uuid>`), so a proxy in front of several instances
+   * can send a session's requests to the instance that holds it (`INSTANCE_TAG`; the shipped
+   * cluster Caddyfile routes on it).
+   */
+  sessionTag?: string;
 }
 
 /** Who sent a request. */
@@ -120,7 +126,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
       },
     }, request);
     session.transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomUUID(),
+      sessionIdGenerator: () => (options.sessionTag ? `${options.sessionTag}.${randomUUID()}` : randomUUID()),
       onsessioninitialized: (id) => void sessions.set(id, session),
       onsessionclosed: (id) => void drop(id),
       keepAliveMs: options.keepAliveMs,

@@ -43,7 +43,7 @@ async function openBackend(config: Config, logger: Logger, options: StdioOptions
   }
   const services = await createServices(config, logger);
   logger.info({ store: services.store.kind, data_dir: config.dataDir }, 'MCP stdio runs tasks in this process');
-  return { backend: createLocalBackend({ ...services, dataDir: config.dataDir }, stdioUrls(config.publicBaseUrl)), close: () => services.close() };
+  return { backend: createLocalBackend({ ...services, documents: services.store.documents }, stdioUrls(config.publicBaseUrl)), close: () => services.close() };
 }
 
 /**

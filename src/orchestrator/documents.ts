@@ -1,7 +1,6 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { NotFoundError } from '../errors.js';
 import { toStoreError } from '../store/store-error.js';
+import type { DocumentStore } from '../store/store.js';
 import { FORMATS, type DocumentFormat, type DocumentReport } from './formats/index.js';
 import { renderDocuments } from './formats/render-in-worker.js';
 import type { AgentResult, DocumentError, DocumentRef, TaskRecord } from './task.js';
@@ -28,11 +27,6 @@ export function renderMarkdownReport(record: TaskRecord, finalSynthesis: string,
     }
   }
   return lines.join('\n');
-}
-
-/** Where a task's documents live under `DATA_DIR`: `documents/<task_id>.<ext>`. */
-export function documentPath(dataDir: string, taskId: string, format: DocumentFormat): string {
-  return path.join(dataDir, 'documents', `${taskId}.${FORMATS[format].extension}`);
 }
 
 /** The name a download gets: the title as an ASCII slug (`Café — 2024` → `cafe-2024`), and the format's extension. */
@@ -65,7 +59,7 @@ export interface WriteDocumentsOptions {
  * out and named in `errors` (the task keeps its result); a file that cannot be written (a full
  * disk) fails the task `store_unavailable`, as a database write would.
  */
-export async function writeDocuments(dataDir: string, record: TaskRecord, markdown: string, formats: DocumentFormat[], options: WriteDocumentsOptions = {}): Promise<WrittenDocuments> {
+export async function writeDocuments(store: DocumentStore, record: TaskRecord, markdown: string, formats: DocumentFormat[], options: WriteDocumentsOptions = {}): Promise<WrittenDocuments> {
   const report: DocumentReport = { taskId: record.task_id, title: record.title, created: new Date().toISOString(), markdown, sources: record.result?.sources ?? [] };
   const outcomes = await (options.render ?? renderDocuments)([...new Set(formats)], report, options.signal);
   const written: WrittenDocuments = { documents: [], errors: [] };
@@ -74,28 +68,26 @@ export async function writeDocuments(dataDir: string, record: TaskRecord, markdo
       written.errors.push({ format: outcome.format, code: 'render_failed', message: outcome.error });
       continue;
     }
-    const file = documentPath(dataDir, record.task_id, outcome.format);
+    const { mimeType, extension } = FORMATS[outcome.format];
     try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(file, outcome.bytes);
+      await store.put(record.task_id, extension, Buffer.from(outcome.bytes));
     } catch (error) {
       throw toStoreError(error);
     }
     const size = outcome.bytes.byteLength;
-    const { mimeType } = FORMATS[outcome.format];
-    written.documents.push({ format: outcome.format, filename: path.basename(file), size, bytes: size, content_type: mimeType, url: `/tasks/${record.task_id}/documents/${outcome.format}` });
+    written.documents.push({ format: outcome.format, filename: `${record.task_id}.${extension}`, size, bytes: size, content_type: mimeType, url: `/tasks/${record.task_id}/documents/${outcome.format}` });
   }
   return written;
 }
 
 /** A stored document of a finished task: its bytes, or `not_found` naming why there are none. */
-export async function readStoredDocument(dataDir: string, record: TaskRecord, format: DocumentFormat): Promise<Buffer> {
+export async function readStoredDocument(store: DocumentStore, record: TaskRecord, format: DocumentFormat): Promise<Buffer> {
   const doc = record.result?.documents.find((d) => d.format === format);
   if (!doc) {
     const failed = record.result?.document_errors?.find((e) => e.format === format);
     throw new NotFoundError(`task ${record.task_id} has no ${format} document${failed ? `: ${failed.message}` : ''}`);
   }
-  return fs.readFile(documentPath(dataDir, record.task_id, format)).catch(() => {
-    throw new NotFoundError(`the ${format} document of task ${record.task_id} is no longer on disk`);
-  });
+  const content = await store.get(record.task_id, FORMATS[format].extension);
+  if (!content) throw new NotFoundError(`the ${format} document of task ${record.task_id} is no longer stored`);
+  return content;
 }

@@ -107,6 +107,34 @@ export class SourceLedger {
   /** `list()` as last built; every save asks for it, and it changes only when something is read or cited. */
   private listed: Source[] | undefined;
 
+  /**
+   * Take up a task another instance started: its sources as stored, the first `cited` of them
+   * numbered (they keep their numbers), the rest read but not cited yet.
+   */
+  restore(sources: readonly Source[], cited: number, unverified: number): void {
+    for (const source of sources) {
+      const [from, to] = span(source.lines) ?? [];
+      const item: ReadItem = {
+        kind: source.kind,
+        title: source.title,
+        ...(source.kind === 'tool' ? { tool: source.title.replace(/\(.*$/, '') } : {}),
+        ...(source.path ? { path: source.path } : {}),
+        ...(source.heading ? { heading: source.heading } : {}),
+        ...(from !== undefined ? { from, to } : {}),
+        ...(source.url ? { url: source.url } : {}),
+        ...(source.date ? { date: source.date } : {}),
+        ...(source.standing ? { standing: source.standing } : {}),
+      };
+      this.read.push(item);
+      if (source.n <= cited) {
+        this.cited.push(source);
+        this.byKey.set(keyOf(item), source);
+      }
+    }
+    this.unverified = unverified;
+    this.listed = undefined;
+  }
+
   /** Record what a tool returned to an agent (`input`: the arguments it was called with). */
   noteToolResult(toolName: string, output: unknown, input?: unknown): void {
     if (!output || typeof output !== 'object') return;

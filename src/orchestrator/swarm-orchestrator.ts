@@ -5,12 +5,18 @@ import { isStoreError, type StoreError } from '../store/store-error.js';
 import type { ListTasksOptions, TaskPage } from '../store/store.js';
 import type { OrchestrateInput, ResearchInput, SearchInput } from './inputs.js';
 import { TaskAbort } from './task-abort.js';
+import type { Coordination } from './coordination.js';
 import { runTask, type TaskRunnerDeps } from './task-runner.js';
+import { createLocalTaskQueue, RunReleasedError, type TaskQueue } from './task-queue.js';
 import { emptyUsage, isFinal, type PatternName, type TaskRecord } from './task.js';
 
 /** Options for the orchestrator beyond what a task run needs. */
 export interface OrchestratorOptions extends Omit<TaskRunnerDeps, 'serverLimiter' | 'createTaskLimiter'> {
   limits: { maxConcurrentAgents: number; maxAgentsPerTask: number; maxActiveTasks: number };
+  /** Where pending tasks wait (default: a list in this process, `maxActiveTasks` at once). */
+  queue?: TaskQueue;
+  /** What is shared with other instances (default: nothing, one process). */
+  coordination?: Coordination;
 }
 
 /** Options of one `submit`. */
@@ -19,7 +25,7 @@ export interface SubmitOptions {
    * Runs after the task is stored and before it can start or emit anything (e.g. to register its
    * webhooks). When it throws, the task is cancelled and the error goes to the caller.
    */
-  beforeStart?: (task: TaskRecord) => void;
+  beforeStart?: (task: TaskRecord) => Promise<void> | void;
 }
 
 export interface CancelOutcome {
@@ -30,32 +36,53 @@ export interface CancelOutcome {
 
 const PREFIX: Record<PatternName, string> = { cascade: 'research', swarm: 'search' };
 
+/** How long a cancel waits for another instance to stop the task before it answers. */
+const REMOTE_CANCEL_WAIT_MS = 1500;
+
 function newTaskId(pattern: PatternName): string {
   // Time first so ids sort roughly by creation; random after so they cannot be guessed.
   return `${PREFIX[pattern]}_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
 }
 
+interface Run {
+  record: TaskRecord;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
 /**
- * Owns every task: admits up to `maxActiveTasks` at once (the rest wait as `pending`, in order),
- * runs them, cancels them, and stops them on shutdown.
+ * Owns the tasks of this instance: accepts them into the queue (the rest wait as `pending`, in
+ * order), runs what the queue hands out, cancels any task (here or, through the coordination, on
+ * the instance running it), and stops its runs on shutdown.
  */
 export class SwarmOrchestrator {
-  private readonly running = new Map<string, { record: TaskRecord; controller: AbortController; done: Promise<void> }>();
-  private readonly queue: TaskRecord[] = [];
+  private readonly running = new Map<string, Run>();
   private readonly deps: TaskRunnerDeps;
+  private readonly queue: TaskQueue;
+  private readonly coordination: Coordination;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: OrchestratorOptions) {
     const serverLimit = pLimit(options.limits.maxConcurrentAgents);
+    this.coordination = options.coordination ?? { instanceId: 'local' };
     this.deps = {
       ...options,
-      serverLimiter: (fn) => serverLimit(fn),
+      serverLimiter: this.coordination.agentLimiter ?? ((fn) => serverLimit(fn)),
       createTaskLimiter: () => {
         const limit = pLimit(options.limits.maxAgentsPerTask);
         return (fn) => limit(fn);
       },
     };
+    this.queue = options.queue ?? createLocalTaskQueue(options.limits.maxActiveTasks);
     options.store.onWriteError((error, taskIds) => this.stopOnStoreFailure(error, taskIds));
+    this.coordination.cancels?.onCancel((taskId) => this.cancelHere(taskId));
+  }
+
+  private get store() {
+    return this.options.store;
+  }
+  private get events() {
+    return this.options.events;
   }
 
   /**
@@ -72,37 +99,46 @@ export class SwarmOrchestrator {
   }
 
   /**
-   * Pick up where a previous process left off: a task that was running is ended `failed` with
-   * `interrupted` (keeping its partial results, its stream closed properly); pending ones are queued
-   * again in their order. Call once, before accepting new work.
+   * Pick up where a previous process left off, then start taking tasks. Alone on its store: a
+   * task that was running is ended `failed` with `interrupted` (keeping its partial results, its
+   * stream closed properly) and pending ones are queued again in their order. On a shared store
+   * the queue itself hands a dead instance's tasks to another, so nothing is touched here.
+   * Call once, before accepting new work.
    */
-  recover(): { interrupted: string[]; requeued: string[] } {
+  async recover(): Promise<{ interrupted: string[]; requeued: string[] }> {
     const interrupted: string[] = [];
     const requeued: string[] = [];
-    for (const record of this.options.store.tasks.byStatus(['running', 'pending'])) {
-      if (record.status === 'pending') {
-        this.queue.push(record);
-        requeued.push(record.task_id);
-        continue;
+    if (!this.store.shared) {
+      for (const record of await this.store.tasks.byStatus(['running', 'pending'])) {
+        if (record.status === 'pending') {
+          await this.queue.add(record.task_id);
+          requeued.push(record.task_id);
+          continue;
+        }
+        await this.endInterrupted(record);
+        interrupted.push(record.task_id);
       }
-      record.status = 'failed';
-      record.error = { code: 'interrupted', message: 'the server stopped while the task was running' };
-      record.completed_at = new Date().toISOString();
-      record.progress.phase = 'done';
-      this.options.store.tasks.save(record);
-      const last = this.options.events.history(record.task_id, Math.max(0, this.options.events.lastSeq(record.task_id) - 1))[0];
-      if (last?.event_type !== 'stream_closed') {
-        this.options.events.append(record.task_id, { event_type: 'workflow_error', data: { status: 'failed', error: record.error, usage: record.usage } });
-        this.options.events.append(record.task_id, { event_type: 'stream_closed', data: { status: 'failed' } });
-      }
-      interrupted.push(record.task_id);
     }
-    this.pump();
+    this.queue.start((taskId, takeover) => this.runQueued(taskId, takeover));
     return { interrupted, requeued };
   }
 
+  private async endInterrupted(record: TaskRecord): Promise<void> {
+    record.status = 'failed';
+    record.error = { code: 'interrupted', message: 'the server stopped while the task was running' };
+    record.completed_at = new Date().toISOString();
+    record.progress.phase = 'done';
+    this.store.tasks.save(record);
+    const lastSeq = await this.events.lastSeq(record.task_id);
+    const last = (await this.events.history(record.task_id, Math.max(0, lastSeq - 1)))[0];
+    if (last?.event_type !== 'stream_closed') {
+      this.events.append(record.task_id, { event_type: 'workflow_error', data: { status: 'failed', error: record.error, usage: record.usage } });
+      this.events.append(record.task_id, { event_type: 'stream_closed', data: { status: 'failed' } });
+    }
+  }
+
   /** Accept a task: it is stored `pending` and starts as soon as a slot is free. */
-  submit(pattern: PatternName, input: OrchestrateInput, options: SubmitOptions = {}): TaskRecord {
+  async submit(pattern: PatternName, input: OrchestrateInput, options: SubmitOptions = {}): Promise<TaskRecord> {
     if (this.closing) throw new UnavailableError('the server is shutting down');
     const resolved = this.options.models.resolve(input.provider, input.model);
     const title =
@@ -121,24 +157,29 @@ export class SwarmOrchestrator {
       progress: { phase: 'queued', agents_total: 0, agents_done: 0, agents_failed: 0 },
       usage: emptyUsage(),
     };
-    this.insert(record);
+    await this.unavailableOnStoreError(() => this.store.tasks.insert(record));
     // The caller sees the task as accepted (`pending`, SPEC's 202), even when a free slot starts it at once.
     const accepted = structuredClone(record);
-    this.queue.push(record);
     try {
-      options.beforeStart?.(accepted);
+      await options.beforeStart?.(accepted);
     } catch (error) {
-      this.cancelPending(record.task_id);
+      this.cancelStored(record);
       throw error;
     }
-    this.pump();
+    try {
+      await this.unavailableOnStoreError(() => this.queue.add(record.task_id));
+    } catch (error) {
+      // Stored but never queued: it must not sit `pending` for ever.
+      this.cancelStored(record);
+      throw error;
+    }
     return accepted;
   }
 
-  /** Store a new task; a store that cannot write refuses it as `unavailable` (503), with its reason. */
-  private insert(record: TaskRecord): void {
+  /** A store (or queue) that cannot write refuses new work as `unavailable` (503), with its reason. */
+  private async unavailableOnStoreError(write: () => Promise<void>): Promise<void> {
     try {
-      this.options.store.tasks.insert(record);
+      await write();
     } catch (error) {
       if (!isStoreError(error) || !error.unavailable) throw error;
       this.options.logger.warn({ err: error }, 'task refused: the store cannot write');
@@ -146,46 +187,95 @@ export class SwarmOrchestrator {
     }
   }
 
-  /** The current record: the live one while running, else the stored one. */
-  get(taskId: string): TaskRecord {
+  /** The current record: the live one while running here, else the stored one. */
+  async get(taskId: string): Promise<TaskRecord> {
     const live = this.running.get(taskId)?.record;
-    const record = live ? structuredClone(live) : this.options.store.tasks.get(taskId);
+    const record = live ? structuredClone(live) : await this.readStored(taskId);
     if (!record) throw new TaskNotFoundError(taskId);
     return record;
   }
 
-  list(options: ListTasksOptions): TaskPage {
-    const page = this.options.store.tasks.list(options);
-    page.tasks = page.tasks.map((t) => (this.running.has(t.task_id) ? this.get(t.task_id) : t));
+  private async readStored(taskId: string): Promise<TaskRecord | undefined> {
+    try {
+      return await this.store.tasks.get(taskId);
+    } catch (error) {
+      if (isStoreError(error) && error.unavailable) throw new UnavailableError(error.message);
+      throw error;
+    }
+  }
+
+  async list(options: ListTasksOptions): Promise<TaskPage> {
+    let page: TaskPage;
+    try {
+      page = await this.store.tasks.list(options);
+    } catch (error) {
+      if (isStoreError(error) && error.unavailable) throw new UnavailableError(error.message);
+      throw error;
+    }
+    page.tasks = page.tasks.map((t) => {
+      const live = this.running.get(t.task_id)?.record;
+      return live ? structuredClone(live) : t;
+    });
     return page;
   }
 
   /** Cancel a pending or running task. Cancelling a cancelled task is fine; a finished one is not. */
-  cancel(taskId: string): CancelOutcome {
-    const record = this.get(taskId);
-    if (record.status === 'cancelled') return { task_id: taskId, cancelled: true, status: 'cancelled' };
+  async cancel(taskId: string): Promise<CancelOutcome> {
+    const record = await this.get(taskId);
+    const outcome: CancelOutcome = { task_id: taskId, cancelled: true, status: 'cancelled' };
+    if (record.status === 'cancelled') return outcome;
     if (isFinal(record.status)) throw new TaskAlreadyFinishedError(taskId, record.status);
-    const run = this.running.get(taskId);
-    if (run) {
-      run.record.status = 'cancelled';
-      // Aborted before the save, so a save the store cannot write does not turn the cancel into a failure.
-      run.controller.abort(new TaskAbort('cancelled', 'cancelled by request'));
-      this.options.store.tasks.save(run.record);
-    } else {
-      this.cancelPending(taskId);
+    if (this.cancelHere(taskId)) return outcome;
+    if (await this.queue.remove(taskId)) {
+      // Out of the queue before anyone took it: this instance writes its end.
+      const stored = (await this.readStored(taskId)) ?? record;
+      if (!isFinal(stored.status)) this.cancelStored(stored);
+      return outcome;
     }
-    return { task_id: taskId, cancelled: true, status: 'cancelled' };
+    await this.cancelElsewhere(taskId);
+    return outcome;
+  }
+
+  /** Stop a task this instance runs; false when it runs none by that id. */
+  private cancelHere(taskId: string): boolean {
+    const run = this.running.get(taskId);
+    if (!run) return false;
+    if (run.controller.signal.aborted) return true;
+    run.record.status = 'cancelled';
+    // Aborted before the save, so a save the store cannot write does not turn the cancel into a failure.
+    run.controller.abort(new TaskAbort('cancelled', 'cancelled by request'));
+    this.store.tasks.save(run.record);
+    return true;
+  }
+
+  /** The task runs on another instance (or is just being handed to one): tell them all, and wait a moment for its end. */
+  private async cancelElsewhere(taskId: string): Promise<void> {
+    const cancels = this.coordination.cancels;
+    if (!cancels) return;
+    await this.unavailableOnStoreError(() => cancels.publish(taskId));
+    const deadline = Date.now() + REMOTE_CANCEL_WAIT_MS;
+    while (Date.now() < deadline) {
+      const stored = await this.readStored(taskId);
+      if (!stored || isFinal(stored.status)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** This instance's name (`INSTANCE_TAG`) when it shares the store with others, else undefined. */
+  get instanceId(): string | undefined {
+    return this.store.shared ? this.coordination.instanceId : undefined;
   }
 
   get activeCount(): number {
     return this.running.size;
   }
   get pendingCount(): number {
-    return this.queue.length;
+    return this.queue.pendingCount;
   }
 
   /**
-   * Stop admitting, give running tasks `graceMs` to finish, then end the rest as `interrupted`.
+   * Stop admitting, give running tasks `graceMs` to finish, then end the rest as `interrupted` —
+   * or, on a shared store, hand them back to the queue, for another instance to carry on.
    * Idempotent: every call returns the same promise.
    */
   close(graceMs = 0): Promise<void> {
@@ -194,26 +284,27 @@ export class SwarmOrchestrator {
   }
 
   private async shutdown(graceMs: number): Promise<void> {
+    const queueClosed = this.queue.close();
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([all(), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
-    for (const run of this.running.values()) {
-      run.controller.abort(new TaskAbort('interrupted', 'the server shut down while the task was running'));
-    }
+    const reason = this.store.shared
+      ? new TaskAbort('released', 'this instance shut down; another carries the task on')
+      : new TaskAbort('interrupted', 'the server shut down while the task was running');
+    for (const run of this.running.values()) run.controller.abort(reason);
     await all();
+    await queueClosed;
   }
 
-  private cancelPending(taskId: string): void {
-    const index = this.queue.findIndex((r) => r.task_id === taskId);
-    const [record] = this.queue.splice(index, 1);
-    if (!record) return;
+  /** End a task nobody runs as `cancelled`. */
+  private cancelStored(record: TaskRecord): void {
     record.status = 'cancelled';
     record.completed_at = new Date().toISOString();
     record.progress.phase = 'done';
-    this.options.store.tasks.save(record);
-    this.options.events.append(taskId, { event_type: 'workflow_cancelled', data: { status: 'cancelled', usage: record.usage } });
-    this.options.events.append(taskId, { event_type: 'stream_closed', data: { status: 'cancelled' } });
+    this.store.tasks.save(record);
+    this.events.append(record.task_id, { event_type: 'workflow_cancelled', data: { status: 'cancelled', usage: record.usage } });
+    this.events.append(record.task_id, { event_type: 'stream_closed', data: { status: 'cancelled' } });
   }
 
   private failAtStart(record: TaskRecord, message: string): void {
@@ -221,37 +312,58 @@ export class SwarmOrchestrator {
     record.error = { code: 'provider_unavailable', message };
     record.completed_at = record.started_at;
     record.progress.phase = 'done';
-    this.options.store.tasks.save(record);
-    this.options.events.append(record.task_id, { event_type: 'workflow_error', data: { status: 'failed', error: record.error } });
-    this.options.events.append(record.task_id, { event_type: 'stream_closed', data: { status: 'failed' } });
+    this.store.tasks.save(record);
+    this.events.append(record.task_id, { event_type: 'workflow_error', data: { status: 'failed', error: record.error } });
+    this.events.append(record.task_id, { event_type: 'stream_closed', data: { status: 'failed' } });
   }
 
-  private pump(): void {
-    while (!this.closing && this.running.size < this.options.limits.maxActiveTasks && this.queue.length > 0) {
-      this.start(this.queue.shift()!);
+  /** Run a task the queue handed out, to its end. Never throws. */
+  private async runQueued(taskId: string, takeover: boolean): Promise<void> {
+    if (this.running.has(taskId)) return;
+    let record: TaskRecord | undefined;
+    try {
+      record = await this.store.tasks.get(taskId);
+    } catch (error) {
+      this.options.logger.error({ err: error, task_id: taskId }, 'task not started: the store cannot be read');
+      throw error;
     }
+    // Cancelled (or pruned) while it waited.
+    if (!record || isFinal(record.status)) return;
+    const resumed = takeover || record.status === 'running';
+    const run = this.start(record, resumed);
+    if (!run) return;
+    await run.done;
+    const reason: unknown = run.controller.signal.reason;
+    if (reason instanceof TaskAbort && reason.code === 'released') throw new RunReleasedError(taskId);
   }
 
-  private start(record: TaskRecord): void {
+  private start(record: TaskRecord, resumed: boolean): Run | undefined {
     const controller = new AbortController();
+    const previous = resumed ? record.instance : undefined;
     record.status = 'running';
-    record.started_at = new Date().toISOString();
-    record.progress.phase = 'planning';
-    this.options.store.tasks.save(record);
+    record.started_at ??= new Date().toISOString();
+    record.instance = this.coordination.instanceId;
+    if (!resumed) record.progress.phase = 'planning';
+    this.store.tasks.save(record);
     // Resolved again at start: the provider may have gone away (a restart with other keys).
     let model;
     try {
       model = this.options.models.resolve(record.provider, record.model);
     } catch (error) {
       this.failAtStart(record, error instanceof Error ? error.message : String(error));
-      return;
+      return undefined;
     }
-    const done = runTask(record, model, controller, this.deps)
+    if (resumed) this.events.append(record.task_id, { event_type: 'workflow_resumed', data: { instance: record.instance, previous_instance: previous ?? null } });
+    const done = runTask(record, model, controller, this.deps, { resumed })
       .catch((error: unknown) => this.options.logger.error({ err: error, task_id: record.task_id }, 'task crashed'))
-      .finally(() => {
-        this.running.delete(record.task_id);
-        this.pump();
-      });
-    this.running.set(record.task_id, { record, controller, done });
+      .finally(() => this.running.delete(record.task_id));
+    const run = { record, controller, done };
+    this.running.set(record.task_id, run);
+    // A cancel published while the task was on its way here.
+    void this.coordination.cancels?.isCancelled(record.task_id).then(
+      (cancelled) => cancelled && this.cancelHere(record.task_id),
+      () => undefined,
+    );
+    return run;
   }
 }

@@ -1,8 +1,9 @@
 /**
  * Why a whole task was stopped; the reason given to its AbortController. `store_unavailable`: its
- * state could not be written (disk full); `store_error`: the store refused a write.
+ * state could not be written (disk full); `store_error`: the store refused a write; `released`:
+ * this instance is shutting down and hands the task to another (no end is written).
  */
-export type AbortCode = 'cancelled' | 'timeout' | 'budget_exceeded' | 'interrupted' | 'store_unavailable' | 'store_error';
+export type AbortCode = 'cancelled' | 'timeout' | 'budget_exceeded' | 'interrupted' | 'store_unavailable' | 'store_error' | 'released';
 
 /** The abort reason of a task: `cancelled` ends it `cancelled`, the others `failed` with this code. */
 export class TaskAbort extends Error {

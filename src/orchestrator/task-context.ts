@@ -59,6 +59,11 @@ export interface TaskContextDeps {
   emit(type: EventType, data?: Record<string, unknown>, agentId?: string): void;
   /** Persist the record after a change worth keeping (progress, usage). */
   save(): void;
+  /**
+   * Agents of the same task that finished on an instance that died: an agent spec with the same
+   * id and sub-question gets its result back without a model call.
+   */
+  finished?: AgentResult[];
 }
 
 /** What patterns see: the task's input, its signal, events, and one way to run an agent. */
@@ -71,7 +76,11 @@ export class TaskContext {
   subtasks: string[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly deps: TaskContextDeps) {}
+  private readonly finished: Map<string, AgentResult>;
+
+  constructor(private readonly deps: TaskContextDeps) {
+    this.finished = new Map((deps.finished ?? []).filter((r) => r.status === 'completed').map((r) => [r.agent_id, r]));
+  }
 
   get record(): TaskRecord {
     return this.deps.record;
@@ -101,11 +110,23 @@ export class TaskContext {
 
   /** Run one agent and record it. Agent failures come back as a failed result; a task abort is thrown. */
   runAgent(spec: AgentSpec): Promise<AgentResult> {
+    const kept = this.keep(spec);
+    if (kept) return Promise.resolve(kept);
     const run = this.runTracked(spec);
     const settled = run.catch(() => undefined);
     this.inFlight.add(settled);
     void settled.finally(() => this.inFlight.delete(settled));
     return run;
+  }
+
+  /** The result an agent left before the task changed hands, recorded again as it was. */
+  private keep(spec: AgentSpec): AgentResult | undefined {
+    const kept = this.finished.get(spec.agentId);
+    if (!kept || kept.subtask !== spec.subtask || kept.role !== spec.role) return undefined;
+    this.finished.delete(spec.agentId);
+    const isSynthesis = kept.role === 'drummer' || kept.role === 'camina' || kept.role === 'synthesizer';
+    (isSynthesis ? this.synthesisResults : this.agentResults).push(kept);
+    return kept;
   }
 
   /** Resolves once every agent started so far has finished (after an abort, they unwind quickly). */

@@ -31,9 +31,14 @@ export interface TaskRunnerDeps {
   /** The server-wide limiter; each task adds its own in front of it. */
   serverLimiter: Limiter;
   createTaskLimiter: () => Limiter;
-  dataDir: string;
   /** The tools agents are offered, as they are when an agent starts (an MCP server's come and go). */
   agentTools?: () => ToolSet;
+}
+
+/** How a run begins. */
+export interface RunTaskOptions {
+  /** The task was started by an instance that died: keep what its agents finished, and say so. */
+  resumed?: boolean;
 }
 
 /** Run one task from `running` to its final state. Never throws. */
@@ -42,6 +47,7 @@ export async function runTask(
   model: ResolvedModel,
   controller: AbortController,
   deps: TaskRunnerDeps,
+  options: RunTaskOptions = {},
 ): Promise<void> {
   const input = record.input as OrchestrateInput;
   const logger = deps.logger.child({ task_id: record.task_id });
@@ -85,8 +91,10 @@ export async function runTask(
     logger,
     emit,
     save: saveSoon,
+    finished: options.resumed ? [...(record.result?.agent_results ?? []), ...(record.result?.synthesis_results ?? [])] : undefined,
   });
-  emit('workflow_start', { pattern: record.pattern, title: record.title, provider: record.provider, model: record.model, input: record.input });
+  if (options.resumed) resume(ctx);
+  else emit('workflow_start', { pattern: record.pattern, title: record.title, provider: record.provider, model: record.model, input: record.input });
   logger.info({ pattern: record.pattern }, 'task started');
   let output: PatternOutput | undefined;
   try {
@@ -96,20 +104,48 @@ export async function runTask(
   } catch (error) {
     // Agents still unwinding from an abort report before the terminal event, never after it.
     await ctx.drain();
-    finishFailed(ctx, output, controller.signal.aborted ? controller.signal.reason : error, emit, logger);
-  } finally {
-    clearTimeout(timer);
-    record.completed_at = new Date().toISOString();
-    record.progress.phase = 'done';
-    // A store that fails here must not turn into an unhandled rejection that takes the process down.
-    try {
-      save();
-      emit('stream_closed', { status: record.status });
-    } catch (error) {
-      logger.error({ err: error }, 'task crashed');
+    if (isReleased(controller.signal)) {
+      clearTimeout(timer);
+      return release(ctx, save, logger);
     }
-    logger.info({ status: record.status, usage: record.usage, error: record.error }, 'task finished');
+    finishFailed(ctx, output, controller.signal.aborted ? controller.signal.reason : error, emit, logger);
   }
+  clearTimeout(timer);
+  record.completed_at = new Date().toISOString();
+  record.progress.phase = 'done';
+  // A store that fails here must not turn into an unhandled rejection that takes the process down.
+  try {
+    save();
+    emit('stream_closed', { status: record.status });
+  } catch (error) {
+    logger.error({ err: error }, 'task crashed');
+  }
+  logger.info({ status: record.status, usage: record.usage, error: record.error }, 'task finished');
+}
+
+const isReleased = (signal: AbortSignal) => signal.aborted && signal.reason instanceof TaskAbort && signal.reason.code === 'released';
+
+/** Handed to another instance: what the agents finished is saved, the task stays `running`, and no end is written. */
+function release(ctx: TaskContext, save: () => void, logger: Logger): void {
+  try {
+    save();
+  } catch (error) {
+    logger.error({ err: error }, 'task save failed');
+  }
+  logger.info({ agents_done: ctx.record.progress.agents_done }, 'task handed back to the queue');
+}
+
+/** Take up the sources of the run that died, numbered as its finished agents cited them. */
+function resume(ctx: TaskContext): void {
+  const result = ctx.record.result;
+  if (!result) return;
+  const cited = new Set([...result.agent_results, ...result.synthesis_results].filter((r) => r.status === 'completed').flatMap((r) => r.citations.map((c) => c.n ?? 0)));
+  let numbered = 0;
+  while (cited.has(numbered + 1)) numbered++;
+  ctx.sources.restore(result.sources, numbered, result.unverified_citations);
+  ctx.subtasks = result.subtasks;
+  // Agents that failed there run again here, and are counted again.
+  ctx.record.progress.agents_failed = 0;
 }
 
 async function finishCompleted(
@@ -128,7 +164,7 @@ async function finishCompleted(
     emit('document_generation_start', { formats: input.document_formats });
     const markdown = renderMarkdownReport(record, output.final_synthesis, ctx.agentResults);
     // A format that fails to render is named in document_errors; the task completes with the others.
-    const written = await writeDocuments(deps.dataDir, record, markdown, input.document_formats, { signal: ctx.signal });
+    const written = await writeDocuments(deps.store.documents, record, markdown, input.document_formats, { signal: ctx.signal });
     record.result.documents.push(...written.documents);
     if (written.errors.length) record.result.document_errors = written.errors;
     emit('document_generation_complete', { documents: record.result.documents, ...(written.errors.length ? { errors: written.errors } : {}) });

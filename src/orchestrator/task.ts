@@ -139,6 +139,8 @@ export interface TaskRecord {
   usage: Usage;
   result?: TaskResult;
   error?: TaskError;
+  /** The instance running it (or that last ran it), with several on one Redis. */
+  instance?: string;
 }
 
 export function emptyUsage(): Usage {

@@ -1,6 +1,9 @@
 import type { TaskEvent } from '../events/event.js';
 import { isFinal, type TaskRecord, type TaskStatus } from '../orchestrator/task.js';
+import { createFileDocumentStore } from './file-documents.js';
+import { createSeqCounter } from './seq-counter.js';
 import type {
+  DocumentStore,
   EventStore,
   ListTasksOptions,
   OutboxMessage,
@@ -9,6 +12,7 @@ import type {
   StoredListener,
   TaskPage,
   TaskStore,
+  UnnumberedEvent,
   WebhookRegistration,
   WebhookStore,
 } from './store.js';
@@ -18,8 +22,10 @@ const clone = <T>(value: T): T => structuredClone(value);
 class MemoryEventStore implements EventStore {
   readonly logs = new Map<string, TaskEvent[]>();
   private readonly listeners = new Set<StoredListener>();
+  private readonly seqs = createSeqCounter((taskId) => this.logs.get(taskId)?.length ?? 0);
 
-  append(event: TaskEvent): void {
+  append(unnumbered: UnnumberedEvent): void {
+    const event = this.seqs.number(unnumbered);
     let log = this.logs.get(event.task_id);
     if (!log) this.logs.set(event.task_id, (log = []));
     log.push(event);
@@ -32,12 +38,19 @@ class MemoryEventStore implements EventStore {
     return () => void this.listeners.delete(own);
   }
 
-  after(taskId: string, afterSeq: number): TaskEvent[] {
+  watch(taskId: string, listener: StoredListener): () => void {
+    return this.onStored((events) => {
+      const mine = events.filter((e) => e.task_id === taskId);
+      if (mine.length) listener(mine);
+    });
+  }
+
+  async after(taskId: string, afterSeq: number): Promise<TaskEvent[]> {
     // seq counts from 1 with no gaps, so seq N sits at index N-1.
     return (this.logs.get(taskId) ?? []).slice(Math.max(0, afterSeq));
   }
 
-  lastSeq(taskId: string): number {
+  async lastSeq(taskId: string): Promise<number> {
     return this.logs.get(taskId)?.length ?? 0;
   }
 }
@@ -48,32 +61,38 @@ class MemoryWebhookStore implements WebhookStore {
 
   constructor(private readonly isActive: (taskId: string) => boolean) {}
 
-  register(registration: WebhookRegistration): void {
+  async register(registration: WebhookRegistration): Promise<void> {
     this.registrations.set(registration.id, clone(registration));
   }
-  unregister(taskId: string): number {
+  async unregister(taskId: string): Promise<number> {
     const ids = [...this.registrations.values()].filter((r) => r.task_id === taskId).map((r) => r.id);
     for (const id of ids) this.registrations.delete(id);
     for (const m of this.outbox.values()) if (ids.includes(m.registration_id) && m.status === 'pending') this.outbox.delete(m.id);
     return ids.length;
   }
-  forTask(taskId: string): WebhookRegistration[] {
+  async forTask(taskId: string): Promise<WebhookRegistration[]> {
     return [...this.registrations.values()].filter((r) => r.task_id === taskId).map(clone);
   }
-  countActive(): number {
+  async countActive(): Promise<number> {
     return [...this.registrations.values()].filter((r) => this.isActive(r.task_id)).length;
   }
-  enqueue(message: OutboxMessage): void {
+  async enqueue(message: OutboxMessage): Promise<void> {
     this.outbox.set(message.id, clone(message));
   }
-  due(now: number, limit: number): OutboxMessage[] {
-    return [...this.outbox.values()].filter((m) => m.status === 'pending' && m.next_attempt_at <= now).slice(0, limit).map(clone);
+  async claim(now: number, limit: number, leaseMs: number): Promise<OutboxMessage[]> {
+    const due = [...this.outbox.values()]
+      .filter((m) => m.status === 'pending' && m.next_attempt_at <= now)
+      .sort((a, b) => a.next_attempt_at - b.next_attempt_at || a.created_at.localeCompare(b.created_at))
+      .slice(0, limit);
+    const claimed = due.map(clone);
+    for (const m of due) m.next_attempt_at = now + leaseMs;
+    return claimed;
   }
-  update(id: string, change: Pick<OutboxMessage, 'status' | 'attempts' | 'next_attempt_at' | 'last_error'>): void {
+  async update(id: string, change: Pick<OutboxMessage, 'status' | 'attempts' | 'next_attempt_at' | 'last_error'>): Promise<void> {
     const message = this.outbox.get(id);
     if (message) Object.assign(message, change);
   }
-  get(id: string): OutboxMessage | undefined {
+  async get(id: string): Promise<OutboxMessage | undefined> {
     const m = this.outbox.get(id);
     return m && clone(m);
   }
@@ -89,22 +108,26 @@ class MemoryTaskStore implements TaskStore {
 
   constructor(private readonly onDelete: (taskId: string) => void) {}
 
-  insert(task: TaskRecord): void {
+  async insert(task: TaskRecord): Promise<void> {
+    this.put(task);
+  }
+
+  private put(task: TaskRecord): void {
     this.rows.set(task.task_id, { order: this.nextOrder++, task: clone(task) });
   }
 
   save(task: TaskRecord): void {
     const row = this.rows.get(task.task_id);
     if (row) row.task = clone(task);
-    else this.insert(task);
+    else this.put(task);
   }
 
-  get(taskId: string): TaskRecord | undefined {
+  async get(taskId: string): Promise<TaskRecord | undefined> {
     const row = this.rows.get(taskId);
     return row ? clone(row.task) : undefined;
   }
 
-  list({ status, limit, cursor }: ListTasksOptions): TaskPage {
+  async list({ status, limit, cursor }: ListTasksOptions): Promise<TaskPage> {
     const before = cursor ? Number(cursor) : Infinity;
     const rows = [...this.rows.values()]
       .filter((r) => r.order < before && (!status || r.task.status === status))
@@ -113,14 +136,14 @@ class MemoryTaskStore implements TaskStore {
     return { tasks: page.map((r) => clone(r.task)), next_cursor: rows.length > limit ? String(page.at(-1)!.order) : null };
   }
 
-  byStatus(statuses: TaskStatus[]): TaskRecord[] {
+  async byStatus(statuses: TaskStatus[]): Promise<TaskRecord[]> {
     return [...this.rows.values()]
       .filter((r) => statuses.includes(r.task.status))
       .sort((a, b) => a.order - b.order)
       .map((r) => clone(r.task));
   }
 
-  prune({ maxTasks, olderThan }: RetentionPolicy): string[] {
+  async prune({ maxTasks, olderThan }: RetentionPolicy): Promise<string[]> {
     const finished = [...this.rows.values()].filter((r) => isFinal(r.task.status)).sort((a, b) => b.order - a.order);
     const doomed = finished.filter((r, i) => i >= maxTasks || (r.task.completed_at ?? r.task.created_at) < olderThan).map((r) => r.task.task_id);
     for (const id of doomed) {
@@ -131,8 +154,12 @@ class MemoryTaskStore implements TaskStore {
   }
 }
 
-/** A throwaway store for tests and `STORE=memory`: everything is lost on exit. */
-export function createMemoryStore(): Store {
+/**
+ * A throwaway store for tests and `STORE=memory`: everything is lost on exit. Documents are kept
+ * in memory too, unless a `dataDir` is given for them.
+ */
+export function createMemoryStore(options: { dataDir?: string } = {}): Store {
+  const documents = options.dataDir ? createFileDocumentStore(options.dataDir) : createMemoryDocumentStore();
   const events = new MemoryEventStore();
   const webhooks = new MemoryWebhookStore((id) => {
     const task = tasks.rows.get(id)?.task;
@@ -141,15 +168,30 @@ export function createMemoryStore(): Store {
   const tasks = new MemoryTaskStore((id) => {
     events.logs.delete(id);
     webhooks.dropTask(id);
+    void documents.remove([id]);
   });
   return {
     kind: 'memory',
     tasks,
     events,
     webhooks,
-    check: () => undefined,
+    documents,
+    shared: false,
+    check: async () => undefined,
     // Memory never fails to write.
     onWriteError: () => () => undefined,
     close: async () => undefined,
+  };
+}
+
+function createMemoryDocumentStore(): DocumentStore {
+  const files = new Map<string, Buffer>();
+  return {
+    location: 'memory',
+    put: async (taskId, extension, content) => void files.set(`${taskId}.${extension}`, Buffer.from(content)),
+    get: async (taskId, extension) => files.get(`${taskId}.${extension}`),
+    async remove(taskIds) {
+      for (const key of [...files.keys()]) if (taskIds.includes(key.slice(0, key.indexOf('.')))) files.delete(key);
+    },
   };
 }

@@ -1,9 +1,9 @@
 /**
- * What went wrong in the store. `full`, `io`, `read_only`, `cannot_open`, `busy` and `corrupt` mean
- * the store cannot be used right now (the disk, not the request, is at fault); `constraint` and
- * `other` are bugs.
+ * What went wrong in the store. `full`, `io`, `read_only`, `cannot_open`, `busy`, `corrupt` and
+ * `unreachable` (Redis down or restarting) mean the store cannot be used right now (the disk or
+ * the network, not the request, is at fault); `constraint` and `other` are bugs.
  */
-export type StoreErrorKind = 'full' | 'io' | 'read_only' | 'cannot_open' | 'busy' | 'corrupt' | 'constraint' | 'other';
+export type StoreErrorKind = 'full' | 'io' | 'read_only' | 'cannot_open' | 'busy' | 'corrupt' | 'unreachable' | 'constraint' | 'other';
 
 /**
  * A store operation failed. It never leaves the process as is: the HTTP layer answers an
@@ -60,6 +60,8 @@ function messageFor(kind: StoreErrorKind, code: string, original: string): strin
       return `The task store is locked by another process (${code}); try again shortly`;
     case 'corrupt':
       return `The task store's database in DATA_DIR is damaged (${code}); restore it from a backup`;
+    case 'unreachable':
+      return `The task store (Redis) cannot be reached${code ? ` (${code})` : ''}; try again shortly`;
     case 'constraint':
       return `The task store refused a write (${code}): ${original}`;
     case 'other':

@@ -77,13 +77,13 @@ function start(pattern: PatternName) {
     const webhooks = ctx.webhooks;
     if (url === undefined) {
       if (events !== undefined) throw webhookProblem('webhook_events', 'needs webhook_url');
-      return accepted(ctx.orchestrator.submit(pattern, input), ctx.urls);
+      return accepted(await ctx.orchestrator.submit(pattern, input), ctx.urls);
     }
     if (!webhooks) throw webhookProblem('webhook_url', 'webhooks are not available on this transport');
     await webhooks.checkTarget(url);
-    const beforeStart = (task: TaskRecord) => void webhooks.add({ task_id: task.task_id, url, events });
+    const beforeStart = async (task: TaskRecord) => void (await webhooks.add({ task_id: task.task_id, url, events }));
     // The registration keeps the URL; the task record (and every view of it) only its origin.
-    return accepted(ctx.orchestrator.submit(pattern, { ...input, webhook_url: redactWebhookUrl(url) }, { beforeStart }), ctx.urls);
+    return accepted(await ctx.orchestrator.submit(pattern, { ...input, webhook_url: redactWebhookUrl(url) }, { beforeStart }), ctx.urls);
   };
 }
 
@@ -113,7 +113,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
     name: 'get_orchestration_status',
     description: 'The full record of a task: status, progress, usage and cost, and its result once finished.',
     inputSchema: taskIdSchema,
-    handler: async ({ task_id }, ctx) => presentTask(ctx.orchestrator.get(task_id), ctx.urls),
+    handler: async ({ task_id }, ctx) => presentTask(await ctx.orchestrator.get(task_id), ctx.urls),
   }),
   define({
     name: 'get_orchestration_result',
@@ -122,7 +122,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
       'A task still pending or running answers task_not_finished; poll get_orchestration_status meanwhile.',
     inputSchema: taskIdSchema,
     handler: async ({ task_id }, ctx) => {
-      const record = presentTask(ctx.orchestrator.get(task_id), ctx.urls) as unknown as TaskRecord;
+      const record = presentTask(await ctx.orchestrator.get(task_id), ctx.urls) as unknown as TaskRecord;
       if (!isFinal(record.status)) {
         throw new AppError('task_not_finished', 409, `task ${task_id} is ${record.status}; its result is ready once it completes`);
       }
@@ -133,7 +133,7 @@ export const ORCHESTRATION_TOOLS: OrchestrationTool[] = [
     name: 'cancel_orchestration',
     description: 'Cancel a pending or running task: its model calls are aborted at once. A finished task cannot be cancelled.',
     inputSchema: taskIdSchema,
-    handler: async ({ task_id }, ctx) => ({ success: true, ...ctx.orchestrator.cancel(task_id) }),
+    handler: async ({ task_id }, ctx) => ({ success: true, ...(await ctx.orchestrator.cancel(task_id)) }),
   }),
   define({
     name: 'list_orchestrator_patterns',

@@ -76,10 +76,13 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   async function attempt(message: OutboxMessage): Promise<void> {
     const headers = { ...signedHeaders(key, message.id, message.payload), 'user-agent': userAgent };
     const outcome = await postWebhook({ url: message.url, body: message.payload, headers, timeoutMs, allowPrivate, signal: abandon.signal });
-    // Cut off by shutdown: not an attempt that counts; the next start sends it again.
-    if (!outcome.ok && abandon.signal.aborted) return;
+    // Cut off by shutdown: not an attempt that counts; due again at once, for the next start (or another instance).
+    if (!outcome.ok && abandon.signal.aborted) {
+      await store.update(message.id, { status: 'pending', attempts: message.attempts, next_attempt_at: Date.now(), last_error: message.last_error });
+      return;
+    }
     const state = nextState(message, outcome, retryDelaysMs, Date.now());
-    store.update(message.id, state);
+    await store.update(message.id, state);
     options.onAttempt?.(state.status);
     const log = { webhook_id: message.id, task_id: message.task_id, event_type: message.event_type, target: originOf(message.url), attempts: state.attempts };
     if (state.status === 'delivered') logger.info(log, 'webhook delivered');
@@ -97,26 +100,27 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
     inFlight.set(message.id, run);
   }
 
-  function tick(): void {
+  // A claimed message is this dispatcher's until its attempt is recorded, or until the lease runs out
+  // (this instance died): then another dispatcher takes it, so every message is sent by one at a time.
+  const leaseMs = timeoutMs + 30_000;
+  let ticking = false;
+  async function tick(): Promise<void> {
     kicked = undefined;
-    if (closing || inFlight.size >= concurrency) return;
-    let due: OutboxMessage[];
+    if (closing || ticking || inFlight.size >= concurrency) return;
+    ticking = true;
     try {
-      // Messages in flight are still pending, so ask for enough to skip them.
-      due = store.due(Date.now(), concurrency + inFlight.size);
+      const claimed = await store.claim(Date.now(), concurrency - inFlight.size, leaseMs);
+      for (const message of claimed) if (!inFlight.has(message.id)) launch(message);
     } catch (error) {
       logger.error({ err: error }, 'webhooks: cannot read the outbox');
-      return;
-    }
-    for (const message of due) {
-      if (inFlight.size >= concurrency) break;
-      if (!inFlight.has(message.id)) launch(message);
+    } finally {
+      ticking = false;
     }
   }
 
   function kick(): void {
     if (closing || kicked) return;
-    kicked = setImmediate(tick);
+    kicked = setImmediate(() => void tick());
     kicked.unref();
   }
 
@@ -134,7 +138,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   return {
     start() {
       if (timer || closing) return;
-      timer = setInterval(tick, pollMs);
+      timer = setInterval(() => void tick(), pollMs);
       timer.unref();
       kick();
     },

@@ -24,7 +24,7 @@ export interface WebhookServiceOptions {
   /** Host name resolution for the target check (tests inject one). */
   resolve?: ResolveAll;
   /** A task's current record (the live one while it runs); throws `TaskNotFoundError`. Default: the stored one. */
-  getTask?: (taskId: string) => TaskRecord;
+  getTask?: (taskId: string) => Promise<TaskRecord>;
 }
 
 /** What a client asks for: a task, a URL, and optionally which events. */
@@ -38,14 +38,14 @@ export interface WebhookRequest {
 export interface WebhookService {
   /** Refuse a URL the server must not call: a `ValidationError` at `field`. */
   checkTarget(url: string, field?: string): Promise<void>;
-  /** Store a registration whose target was checked already (synchronous: safe before a task starts). */
-  add(request: WebhookRequest): WebhookRegistration;
+  /** Store a registration whose target was checked already (before the task starts, for a new one). */
+  add(request: WebhookRequest): Promise<WebhookRegistration>;
   /** Check the target and register on an existing, unfinished task (`POST /webhook/register`). */
   register(request: WebhookRequest): Promise<WebhookRegistration>;
   /** Remove a task's registrations and their undelivered messages; how many went. Unknown task: `TaskNotFoundError`. */
-  unregister(taskId: string): number;
+  unregister(taskId: string): Promise<number>;
   /** Registrations of unfinished tasks (`/health`). */
-  countActive(): number;
+  countActive(): Promise<number>;
   /** Stop enqueueing. Idempotent. */
   close(): void;
 }
@@ -59,30 +59,33 @@ const sameEvents = (a: readonly EventType[], b: readonly EventType[]) => a.lengt
 
 export function createWebhookService(options: WebhookServiceOptions): WebhookService {
   const { store, logger } = options;
-  // Registrations per task with events in flight, so an event costs no store read; dropped on stream_closed.
+  // Registrations per task with events in flight, so an event costs no store read; dropped on
+  // stream_closed. Not on a shared store: another instance may register while this one runs the task.
   const cache = new Map<string, WebhookRegistration[]>();
   const getTask =
     options.getTask ??
-    ((taskId: string) => {
-      const task = store.tasks.get(taskId);
+    (async (taskId: string) => {
+      const task = await store.tasks.get(taskId);
       if (!task) throw new TaskNotFoundError(taskId);
       return task;
     });
 
-  const registrationsOf = (taskId: string): WebhookRegistration[] => {
-    let list = cache.get(taskId);
-    if (!list) cache.set(taskId, (list = store.webhooks.forTask(taskId)));
+  const registrationsOf = async (taskId: string): Promise<WebhookRegistration[]> => {
+    const cached = cache.get(taskId);
+    if (cached) return cached;
+    const list = await store.webhooks.forTask(taskId);
+    if (!store.shared) cache.set(taskId, list);
     return list;
   };
 
-  function enqueue(event: TaskEvent): void {
-    const targets = registrationsOf(event.task_id).filter((r) => r.events.includes(event.event_type));
+  async function enqueue(event: TaskEvent): Promise<void> {
+    const targets = (await registrationsOf(event.task_id)).filter((r) => r.events.includes(event.event_type));
     if (event.event_type === 'stream_closed') cache.delete(event.task_id);
     if (targets.length === 0) return;
     const payload = webhookPayload(event);
     const now = Date.now();
     for (const registration of targets) {
-      store.webhooks.enqueue({
+      await store.webhooks.enqueue({
         id: `msg_${randomBytes(16).toString('hex')}`,
         registration_id: registration.id,
         task_id: event.task_id,
@@ -99,13 +102,15 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     options.onEnqueue?.();
   }
 
+  // One event at a time, in the order they were stored, so messages are queued in that order too.
+  let queued: Promise<void> = Promise.resolve();
   const stop = options.events.onAppend((event) => {
-    try {
-      enqueue(event);
-    } catch (error) {
-      // The workflow must not fail because its webhook could not be queued.
-      logger.error({ err: error, task_id: event.task_id, event_type: event.event_type }, 'webhooks: cannot enqueue');
-    }
+    queued = queued.then(() =>
+      enqueue(event).catch((error: unknown) => {
+        // The workflow must not fail because its webhook could not be queued.
+        logger.error({ err: error, task_id: event.task_id, event_type: event.event_type }, 'webhooks: cannot enqueue');
+      }),
+    );
   });
 
   const service: WebhookService = {
@@ -117,9 +122,9 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         throw new ValidationError(`${field}: ${error.message}`, [{ path: field, message: error.message }]);
       }
     },
-    add({ task_id, url, events = DEFAULT_WEBHOOK_EVENTS }) {
+    async add({ task_id, url, events = DEFAULT_WEBHOOK_EVENTS }) {
       const wanted = [...new Set(events)];
-      const existing = store.webhooks.forTask(task_id);
+      const existing = await store.webhooks.forTask(task_id);
       const same = existing.find((r) => r.url === url && sameEvents(r.events, wanted));
       if (same) return same;
       if (existing.length >= MAX_WEBHOOKS_PER_TASK) {
@@ -134,23 +139,23 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
         events: wanted,
         created_at: new Date().toISOString(),
       };
-      store.webhooks.register(registration);
+      await store.webhooks.register(registration);
       cache.delete(task_id);
       return registration;
     },
     async register(request) {
-      const assertOpen = () => {
-        const task = getTask(request.task_id);
+      const assertOpen = async () => {
+        const task = await getTask(request.task_id);
         if (isFinal(task.status)) throw new TaskAlreadyFinishedError(request.task_id, task.status);
       };
-      assertOpen();
+      await assertOpen();
       await service.checkTarget(request.url);
       // The task may have finished while the name was resolved.
-      assertOpen();
+      await assertOpen();
       return service.add(request);
     },
-    unregister(taskId) {
-      getTask(taskId);
+    async unregister(taskId) {
+      await getTask(taskId);
       cache.delete(taskId);
       return store.webhooks.unregister(taskId);
     },

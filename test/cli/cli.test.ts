@@ -136,7 +136,7 @@ describe('mcp-orchestrator status/result/cancel/tail/tasks', () => {
     const cancel = cli(['cancel', taskId]);
     expect(await finished(cancel)).toBe(0);
     expect(cancel.stdout()).toBe(`${taskId} cancelled\n`);
-    await waitFor(() => server!.services.events.history(taskId).at(-1)?.event_type === 'stream_closed');
+    await waitFor(async () => (await server!.services.events.history(taskId)).at(-1)?.event_type === 'stream_closed');
     const result = cli(['result', taskId]);
     expect(await finished(result)).toBe(1);
     expect(result.stderr()).toContain('task cancelled');

@@ -91,8 +91,8 @@ describe('the Caddyfile, run by caddy in front of the server', () => {
     const latencies: number[] = [];
     for (let i = 0; i < 20; i++) {
       const started = performance.now();
-      const event = server.services.events.append(accepted.task_id, { event_type: 'agent_progress', agent_id: 'probe', data: { i } });
-      await stream.until(() => stream.events().some((e) => e.seq === event.seq), 5000);
+      server.services.events.append(accepted.task_id, { event_type: 'agent_progress', agent_id: 'probe', data: { i } });
+      await stream.until(() => stream.events().some((e) => e.agent_id === 'probe' && e.data.i === i), 5000);
       latencies.push(performance.now() - started);
       await new Promise((r) => setTimeout(r, 10));
     }

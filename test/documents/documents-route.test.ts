@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { documentPath } from '../../src/orchestrator/documents.js';
-import { DOCUMENT_FORMATS } from '../../src/orchestrator/formats/index.js';
+import { DOCUMENT_FORMATS, FORMATS } from '../../src/orchestrator/formats/index.js';
 import { createRetention } from '../../src/orchestrator/retention.js';
 import { CLI, cleanupChildren, run } from '../helpers/child-process.js';
 import { startTestServer, waitFor, type TestServer } from '../helpers/test-server.js';
@@ -133,11 +132,11 @@ describe('GET /tasks/:id/documents/:format, the real app on the local provider',
   });
 
   // Last: it deletes the task.
-  it('retention removes every format’s file with the task', () => {
-    const files = DOCUMENT_FORMATS.map((f) => documentPath(server.config.dataDir, taskId, f));
+  it('retention removes every format’s file with the task', async () => {
+    const files = DOCUMENT_FORMATS.map((f) => path.join(server.config.dataDir, 'documents', `${taskId}.${FORMATS[f].extension}`));
     for (const f of files) expect(fs.existsSync(f)).toBe(true);
-    const retention = createRetention({ store: server.services.store, dataDir: server.config.dataDir, maxTasks: 0, maxAgeDays: 30, logger: createLogger({ level: 'silent' }) });
-    expect(retention.prune()).toContain(taskId);
+    const retention = createRetention({ store: server.services.store, maxTasks: 0, maxAgeDays: 30, logger: createLogger({ level: 'silent' }) });
+    expect(await retention.prune()).toContain(taskId);
     for (const f of files) expect(fs.existsSync(f)).toBe(false);
   });
 });

@@ -2,13 +2,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { documentPath, downloadFilename, writeDocuments } from '../../src/orchestrator/documents.js';
+import { downloadFilename, readStoredDocument, writeDocuments } from '../../src/orchestrator/documents.js';
+import { FORMATS, type DocumentFormat } from '../../src/orchestrator/formats/index.js';
 import { renderDocuments } from '../../src/orchestrator/formats/render-in-worker.js';
 import { researchInputSchema } from '../../src/orchestrator/inputs.js';
 import type { TaskRecord } from '../../src/orchestrator/task.js';
+import { createFileDocumentStore } from '../../src/store/file-documents.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import { sampleReport } from './sample-report.js';
 
 const record = { task_id: 'research_w1', title: 'Write me', result: { documents: [], sources: [] } } as unknown as TaskRecord;
+
+/** Where the file store keeps a task's document: `<dataDir>/documents/<task_id>.<ext>`. */
+const documentFile = (dataDir: string, taskId: string, format: DocumentFormat) => path.join(dataDir, 'documents', `${taskId}.${FORMATS[format].extension}`);
+/** A renderer that fails pdf and writes `<format>:<title>` for the others. */
+const fakeRender = async (formats: DocumentFormat[], report: { title: string }) =>
+  formats.map((format) => (format === 'pdf' ? { format, error: 'font exploded' } : { format, bytes: Buffer.from(`${format}:${report.title}`) }));
 
 describe('rendering in a worker thread', () => {
   it('renders every format, the binary ones in the worker, each as its own kind of file', async () => {
@@ -24,17 +33,31 @@ describe('rendering in a worker thread', () => {
 describe('writeDocuments', () => {
   it('keeps the other documents when one format fails to render, and names the failure', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-docs-'));
-    const written = await writeDocuments(dataDir, record, '# Write me\n\nbody\n', ['markdown', 'pdf', 'docx'], {
-      render: async (formats, report) => formats.map((format) => (format === 'pdf' ? { format, error: 'font exploded' } : { format, bytes: Buffer.from(`${format}:${report.title}`) })),
-    });
+    const written = await writeDocuments(createFileDocumentStore(dataDir), record, '# Write me\n\nbody\n', ['markdown', 'pdf', 'docx'], { render: fakeRender });
     expect(written.errors).toEqual([{ format: 'pdf', code: 'render_failed', message: 'font exploded' }]);
     expect(written.documents.map((d) => [d.format, d.size, d.url])).toEqual([
       ['markdown', 17, '/tasks/research_w1/documents/markdown'],
       ['docx', 13, '/tasks/research_w1/documents/docx'],
     ]);
-    expect(fs.existsSync(documentPath(dataDir, 'research_w1', 'pdf'))).toBe(false);
-    expect(fs.readFileSync(documentPath(dataDir, 'research_w1', 'docx'), 'utf8')).toBe('docx:Write me');
+    expect(written.documents.map((d) => d.filename)).toEqual(['research_w1.md', 'research_w1.docx']);
+    expect(fs.existsSync(documentFile(dataDir, 'research_w1', 'pdf'))).toBe(false);
+    expect(fs.readFileSync(documentFile(dataDir, 'research_w1', 'docx'), 'utf8')).toBe('docx:Write me');
+    expect(fs.readFileSync(documentFile(dataDir, 'research_w1', 'markdown'), 'utf8')).toBe('markdown:Write me');
+    // Only the finished files: nothing half-written is left beside them.
+    expect(fs.readdirSync(path.join(dataDir, 'documents')).sort()).toEqual(['research_w1.docx', 'research_w1.md']);
     fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('writes to the store it is given, and readStoredDocument reads them back from it', async () => {
+    const { documents } = createMemoryStore();
+    const written = await writeDocuments(documents, record, '# Write me\n', ['markdown', 'pdf'], { render: fakeRender });
+    const done = { ...record, result: { documents: written.documents, document_errors: written.errors, sources: [] } } as unknown as TaskRecord;
+    expect((await readStoredDocument(documents, done, 'markdown')).toString()).toBe('markdown:Write me');
+    await expect(readStoredDocument(documents, done, 'pdf')).rejects.toThrow(/has no pdf document: font exploded/);
+    await expect(readStoredDocument(documents, done, 'docx')).rejects.toThrow(/has no docx document/);
+    // Listed in the record but gone from the store (pruned, or lost).
+    await documents.remove([record.task_id]);
+    await expect(readStoredDocument(documents, done, 'markdown')).rejects.toThrow(/no longer stored/);
   });
 
   it('names downloads after the title as an ASCII slug, or the task id when nothing is left', () => {

@@ -89,7 +89,7 @@ beforeAll(async () => {
   ];
   const started = await request(server.url).post('/tools/orchestrate_search').send({ query: 'fuzz target', num_agents: 1 }).expect(202);
   finishedTaskId = started.body.task_id as string;
-  await waitFor(() => server.services.orchestrator.get(finishedTaskId).completed_at);
+  await waitFor(async () => (await server.services.orchestrator.get(finishedTaskId)).completed_at);
 });
 afterAll(async () => {
   client.close();

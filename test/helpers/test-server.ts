@@ -35,7 +35,7 @@ export async function startTestServer(options: { env?: Record<string, string> } 
   const logs = new LogSink();
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const services = await createServices(config, logger, options);
-  const app = createApp({ ...services, dataDir: config.dataDir, publicBaseUrl: config.publicBaseUrl, allowedHosts: config.allowedHosts, listenHost: config.host, mcp: config.mcpSessions, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
+  const app = createApp({ ...services, publicBaseUrl: config.publicBaseUrl, allowedHosts: config.allowedHosts, listenHost: config.host, mcp: config.mcpSessions, trustProxy: config.trustProxy, sse: config.sse, security: securityFromConfig(config) });
   const server = createHttpServer(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;

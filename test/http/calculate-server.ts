@@ -27,7 +27,7 @@ export async function startCalculateServer(options: CalculateToolOptions): Promi
   const logs = new LogSink();
   const services = await createServices(config, createLogger({ level: 'info', destination: logs }), { watchCorpus: false });
   const tool = createCalculateTool(options);
-  const app = createApp({ ...services, registry: createToolRegistry([tool]), dataDir: config.dataDir, allowedHosts: config.allowedHosts, listenHost: config.host, trustProxy: true, sse: config.sse });
+  const app = createApp({ ...services, registry: createToolRegistry([tool]), allowedHosts: config.allowedHosts, listenHost: config.host, trustProxy: true, sse: config.sse });
   const server = createHttpServer(app).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

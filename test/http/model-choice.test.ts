@@ -24,8 +24,8 @@ async function expectNothingStored(server: TestServer) {
 }
 
 const finished = (server: TestServer, taskId: string) =>
-  waitFor(() => {
-    const record = server.services.orchestrator.get(taskId);
+  waitFor(async () => {
+    const record = await server.services.orchestrator.get(taskId);
     return record.completed_at ? record : undefined;
   });
 

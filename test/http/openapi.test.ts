@@ -98,7 +98,7 @@ describe('GET /openapi.json', () => {
     check('TaskRecord', (await get(`/tasks/${taskId}`)).body);
     check('TaskList', (await get('/tasks?limit=5')).body);
     check('GetOrchestrationResultResponse', (await post('/tools/get_orchestration_result', { task_id: taskId })).body);
-    for (const event of server.services.events.history(taskId)) check('TaskEvent', event);
+    for (const event of await server.services.events.history(taskId)) check('TaskEvent', event);
 
     // Errors: each answer has the documented shape and one of the documented codes.
     const errors = [

@@ -12,7 +12,7 @@ describe('POST /tools/get_orchestration_result', () => {
     const { server } = await servers.withFake();
     const started = await post(server, 'orchestrate_search', { query: 'results please', num_agents: 2 }).expect(202);
     const id = started.body.task_id as string;
-    await waitFor(() => server.services.orchestrator.get(id).status === 'completed');
+    await waitFor(async () => (await server.services.orchestrator.get(id)).status === 'completed');
     const res = await post(server, 'get_orchestration_result', { task_id: id }).expect(200);
     expect(res.body).toMatchObject({
       success: true,
@@ -31,7 +31,7 @@ describe('POST /tools/get_orchestration_result', () => {
     const error = expectError(await post(server, 'get_orchestration_result', { task_id: id }), 409, 'task_not_finished');
     expect(error.message).toContain(id);
     await post(server, 'cancel_orchestration', { task_id: id }).expect(200);
-    await waitFor(() => server.services.orchestrator.get(id).status === 'cancelled');
+    await waitFor(async () => (await server.services.orchestrator.get(id)).status === 'cancelled');
     const res = await post(server, 'get_orchestration_result', { task_id: id }).expect(200);
     expect(res.body).toMatchObject({ success: true, task_id: id, status: 'cancelled' });
   });
@@ -49,6 +49,6 @@ describe('the MCP-only wait argument', () => {
     const server = await servers.plain();
     const error = expectError(await post(server, 'orchestrate_search', { query: 'x', wait: true }), 400, 'validation_error');
     expect(detailPaths(error)).toEqual(['wait']);
-    expect(server.services.orchestrator.list({ limit: 10 }).tasks).toEqual([]);
+    expect((await server.services.orchestrator.list({ limit: 10 })).tasks).toEqual([]);
   });
 });

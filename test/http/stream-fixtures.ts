@@ -75,8 +75,8 @@ export async function cancelTask(server: TestServer, taskId: string): Promise<vo
 
 /** Wait until the task's log holds `stream_closed`, then return the whole log. */
 export async function finishedHistory(server: TestServer, taskId: string): Promise<TaskEvent[]> {
-  return waitFor(() => {
-    const history = server.services.events.history(taskId);
+  return waitFor(async () => {
+    const history = await server.services.events.history(taskId);
     return history.at(-1)?.event_type === 'stream_closed' ? history : undefined;
   }, 20_000);
 }

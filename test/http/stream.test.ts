@@ -74,7 +74,7 @@ describe('GET /stream/:taskId — frames and headers', () => {
     server = await startServerWith(model, { MAX_ACTIVE_TASKS: '1' });
     const blocker = await startSearch(server, { query: 'blocker' });
     const taskId = await startSearch(server, { query: 'tides', num_agents: 2 });
-    expect(server.services.orchestrator.get(taskId).status).toBe('pending');
+    expect((await server.services.orchestrator.get(taskId)).status).toBe('pending');
 
     const client = await open(taskId);
     expect(client.status).toBe(200);
@@ -83,7 +83,7 @@ describe('GET /stream/:taskId — frames and headers', () => {
     await cancelTask(server, blocker);
     // Both workers finish while the synthesizer waits at the gate: the client sees them now, not at the end.
     await client.until(() => client.events().filter((e) => e.event_type === 'agent_complete').length >= 3);
-    expect(server.services.orchestrator.get(taskId).status).toBe('running');
+    expect((await server.services.orchestrator.get(taskId)).status).toBe('running');
     expect(client.outcome).toBeUndefined();
     expect(client.events().some((e) => TERMINAL_EVENT_TYPES.has(e.event_type))).toBe(false);
     const seenWhileRunning = client.frames.length;
@@ -120,7 +120,7 @@ describe('GET /stream/:taskId — frames and headers', () => {
     const events = expectCompleteStream(client);
     expect(types(events).slice(-2)).toEqual(['workflow_cancelled', 'stream_closed']);
     expect(events.at(-1)?.data).toMatchObject({ status: 'cancelled' });
-    expect(events).toEqual(server.services.events.history(taskId));
+    expect(events).toEqual(await server.services.events.history(taskId));
   });
 });
 
@@ -141,7 +141,7 @@ describe('GET /stream/:taskId — resuming', () => {
     first.close();
     const seen = first.events().slice(0, n); // what an EventSource had processed when the line dropped
     expect(seqs(seen)).toEqual(range(1, n));
-    expect(server!.services.orchestrator.get(taskId).status).toBe('running');
+    expect((await server!.services.orchestrator.get(taskId)).status).toBe('running');
 
     const second = await open(taskId, resume(n));
     expect(second.status).toBe(200);

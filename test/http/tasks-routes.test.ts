@@ -12,8 +12,8 @@ async function research(server: TestServer, body: Record<string, unknown>): Prom
 }
 
 const finished = (server: TestServer, taskId: string) =>
-  waitFor(() => {
-    const record = server.services.orchestrator.get(taskId);
+  waitFor(async () => {
+    const record = await server.services.orchestrator.get(taskId);
     return record.completed_at ? record : undefined;
   });
 

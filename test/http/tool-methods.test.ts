@@ -18,7 +18,7 @@ describe('methods a tool route does not take', () => {
         expect(error.message).toContain(tool);
       }
     }
-    expect(server.services.orchestrator.list({ limit: 10 }).tasks).toEqual([]);
+    expect((await server.services.orchestrator.list({ limit: 10 })).tasks).toEqual([]);
   });
 
   it('answers 405 with Allow: GET, POST on a tool that also takes GET', async () => {

@@ -35,8 +35,8 @@ async function expectNothingStarted(server: TestServer, fake?: FakeModel) {
 }
 
 const finished = (server: TestServer, taskId: string) =>
-  waitFor(() => {
-    const record = server.services.orchestrator.get(taskId);
+  waitFor(async () => {
+    const record = await server.services.orchestrator.get(taskId);
     return record.completed_at ? record : undefined;
   });
 
@@ -62,7 +62,7 @@ describe('GET /health', () => {
     const store = createMemoryStore();
     const broken: Store = {
       ...store,
-      check: () => {
+      check: async () => {
         throw new Error('disk gone');
       },
     };
@@ -118,7 +118,7 @@ describe('POST /tools/orchestrate_research', () => {
   it('fills defaults and keeps what was asked in the record', async () => {
     const { server } = await servers.withFake({ respond: () => ({ hang: true }) });
     const res = await post(server, 'orchestrate_research', { task: '  trimmed  ', model: 'my-model' }).expect(202);
-    const record = server.services.orchestrator.get(res.body.task_id);
+    const record = await server.services.orchestrator.get(res.body.task_id);
     expect(record.input).toMatchObject({ task: 'trimmed', num_agents: 8, enable_drummer: true, enable_camina: true, timeout: 600, agent_timeout: 180, generate_documents: false, provider: 'openai', model: 'my-model' });
     expect(record.title).toBe('trimmed');
   });
@@ -127,7 +127,7 @@ describe('POST /tools/orchestrate_research', () => {
     const { server } = await servers.withFake({ respond: () => ({ hang: true }) });
     await post(server, 'orchestrate_research', { task: 'x'.repeat(5000), num_agents: 1 }).expect(202);
     const alias = await post(server, 'orchestrate_research', { task: 'alias', provider_name: 'openai', num_agents: 1 }).expect(202);
-    expect(server.services.orchestrator.get(alias.body.task_id).provider).toBe('openai');
+    expect((await server.services.orchestrator.get(alias.body.task_id)).provider).toBe('openai');
     await post(server, 'orchestrate_research', { task: 'same', provider: 'openai', provider_name: 'openai', num_agents: 1 }).expect(202);
   });
 
@@ -213,16 +213,16 @@ describe('POST /tools/orchestrate_search', () => {
     const id = res.body.task_id as string;
     expect(id).toMatch(/^search_[A-Za-z0-9]+$/);
     expect(res.body).toEqual({ success: true, task_id: id, status: 'pending', pattern: 'swarm', stream_url: `/stream/${id}`, status_url: `/tasks/${id}` });
-    expect(server.services.orchestrator.get(id).input).toMatchObject({ query: 'test deployment', num_agents: 2, timeout: 30 });
+    expect((await server.services.orchestrator.get(id)).input).toMatchObject({ query: 'test deployment', num_agents: 2, timeout: 30 });
     await waitFor(() => fake.calls.length > 0);
   });
 
   it('defaults num_agents to 5 and takes max_agents equal to num_agents', async () => {
     const { server } = await servers.withFake({ respond: () => ({ hang: true }) });
     const plain = await post(server, 'orchestrate_search', { query: 'q' }).expect(202);
-    expect(server.services.orchestrator.get(plain.body.task_id).input).toMatchObject({ num_agents: 5 });
+    expect((await server.services.orchestrator.get(plain.body.task_id)).input).toMatchObject({ num_agents: 5 });
     const both = await post(server, 'orchestrate_search', { query: 'q', num_agents: 3, max_agents: 3, provider_name: 'openai' }).expect(202);
-    expect(server.services.orchestrator.get(both.body.task_id).input).toMatchObject({ num_agents: 3, provider: 'openai' });
+    expect((await server.services.orchestrator.get(both.body.task_id)).input).toMatchObject({ num_agents: 3, provider: 'openai' });
   });
 
   it.each([
@@ -320,11 +320,11 @@ describe('POST /tools/cancel_orchestration', () => {
     await post(server, 'orchestrate_research', { task: 'occupies the only slot', num_agents: 1 }).expect(202);
     const queued = await post(server, 'orchestrate_research', { task: 'waits in line', num_agents: 1 }).expect(202);
     const id = queued.body.task_id as string;
-    expect(server.services.orchestrator.get(id).status).toBe('pending');
+    expect((await server.services.orchestrator.get(id)).status).toBe('pending');
     const res = await post(server, 'cancel_orchestration', { task_id: id });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, task_id: id, cancelled: true, status: 'cancelled' });
-    expect(server.services.orchestrator.get(id)).toMatchObject({ status: 'cancelled', started_at: null });
+    expect(await server.services.orchestrator.get(id)).toMatchObject({ status: 'cancelled', started_at: null });
     await post(server, 'cancel_orchestration', { task_id: id }).expect(200);
     expect(fake.calls.some((c) => c.prompt.includes('waits in line'))).toBe(false);
   });
@@ -336,7 +336,7 @@ describe('POST /tools/cancel_orchestration', () => {
     expect((await finished(server, id)).status).toBe('completed');
     const error = expectError(await post(server, 'cancel_orchestration', { task_id: id }), 409, 'task_already_finished');
     expect(error.message).toContain(id);
-    expect(server.services.orchestrator.get(id).status).toBe('completed');
+    expect((await server.services.orchestrator.get(id)).status).toBe('completed');
   });
 
   it('answers 409 task_already_finished for a failed task', async () => {

@@ -22,8 +22,8 @@ describe('anthropic provider (Messages API) against a fake on a real socket', ()
       body: JSON.stringify({ query: 'anything', num_agents: 2, model: 'claude-test' }),
     });
     const { task_id } = (await res.json()) as { task_id: string };
-    const record = await waitFor(() => {
-      const r = server!.services.orchestrator.get(task_id);
+    const record = await waitFor(async () => {
+      const r = await server!.services.orchestrator.get(task_id);
       return r.status === 'completed' || r.status === 'failed' ? r : undefined;
     });
     expect(record.status).toBe('completed');

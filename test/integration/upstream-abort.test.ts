@@ -74,7 +74,7 @@ describe('aborting work at the upstream', () => {
     const { server, upstream } = stack;
     // The HTTP schema's minimum timeout is 10 s; the orchestrator itself takes any, so the test stays quick.
     const input = { ...researchInputSchema.parse({ task: 'time out', num_agents: 2, model: 'gpt-test' }), timeout: 1 };
-    const accepted = server.services.orchestrator.submit('cascade', input);
+    const accepted = await server.services.orchestrator.submit('cascade', input);
     const record = await waitForFinal(server, accepted.task_id, 5000);
 
     expect(record.status).toBe('failed');
@@ -88,7 +88,7 @@ describe('aborting work at the upstream', () => {
     await waitFor(() => upstream.inFlight === 0, 1000);
     await sleep(300);
     expect(upstream.requests).toHaveLength(3);
-    const events = server.services.events.history(accepted.task_id);
+    const events = await server.services.events.history(accepted.task_id);
     expect(events.slice(-2).map((e) => e.event_type)).toEqual(['workflow_error', 'stream_closed']);
   });
 

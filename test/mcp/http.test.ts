@@ -16,7 +16,7 @@ async function finished(client: TestClient, taskId: string) {
 }
 
 const running = (server: TestServer) =>
-  waitFor(() => server.services.orchestrator.list({ limit: 10 }).tasks.find((t) => t.status === 'running'));
+  waitFor(async () => (await server.services.orchestrator.list({ limit: 10 })).tasks.find((t) => t.status === 'running'));
 
 describe.each(HTTP_CLIENTS)('MCP over Streamable HTTP: %s', (_label, connect) => {
   it('lists the tools of GET /tools, with the same schemas (plus wait on the tools that start a task)', async () => {
@@ -76,7 +76,7 @@ describe.each(HTTP_CLIENTS)('MCP over Streamable HTTP: %s', (_label, connect) =>
     expect(done.structuredContent).toMatchObject({ success: true, status: 'completed', pattern: 'cascade', result: { final_synthesis: expect.any(String) } });
     expect(done.content[0]!.text).toContain(done.structuredContent!.result.final_synthesis);
     expectRising(progress);
-    const lastSeq = server.services.events.lastSeq(done.structuredContent!.task_id);
+    const lastSeq = await server.services.events.lastSeq(done.structuredContent!.task_id);
     expect(progress.at(-1)!.progress).toBe(progress.at(-1)!.total === undefined ? progress.at(-1)!.progress : lastSeq);
     expect(progress.at(-1)!.progress).toBeLessThanOrEqual(lastSeq);
     expect(server.services.events.followerCount(), 'the wait stopped following the task').toBe(0);
@@ -100,14 +100,14 @@ describe.each(HTTP_CLIENTS)('MCP over Streamable HTTP: %s', (_label, connect) =>
     expect(invalid.structuredContent!.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['bogus', 'num_agents', 'query']);
     expect(errorCode(await client.call('orchestrate_search', { query: 'x', wait: 'yes' }))).toBe('validation_error');
     expect(errorCode(await client.call('get_orchestration_status', { task_id: 'search_nope' }))).toBe('task_not_found');
-    expect(server.services.orchestrator.list({ limit: 10 }).tasks).toEqual([]);
+    expect((await server.services.orchestrator.list({ limit: 10 })).tasks).toEqual([]);
 
     const started = await client.call('orchestrate_research', { task: 'hangs', num_agents: 1 });
     const taskId = started.structuredContent!.task_id as string;
     expect(errorCode(await client.call('get_orchestration_result', { task_id: taskId }))).toBe('task_not_finished');
     const cancelled = await client.call('cancel_orchestration', { task_id: taskId });
     expect(cancelled.structuredContent).toEqual({ success: true, task_id: taskId, cancelled: true, status: 'cancelled' });
-    await waitFor(() => server.services.orchestrator.get(taskId).status === 'cancelled');
+    await waitFor(async () => (await server.services.orchestrator.get(taskId)).status === 'cancelled');
     const ended = await client.call('get_orchestration_result', { task_id: taskId });
     expect(ended.structuredContent).toMatchObject({ success: true, task_id: taskId, status: 'cancelled' });
     await client.close();
@@ -153,7 +153,7 @@ describe.each(HTTP_CLIENTS)('MCP over Streamable HTTP: %s', (_label, connect) =>
     await waitFor(() => progress.some((p) => p.message === 'agent start: planner'));
     abort.abort(new Error('the user gave up'));
     await expect(call).rejects.toThrow();
-    await waitFor(() => server.services.orchestrator.get(task.task_id).status === 'cancelled');
+    await waitFor(async () => (await server.services.orchestrator.get(task.task_id)).status === 'cancelled');
     await client.close();
   });
 

@@ -128,7 +128,7 @@ describe.each(ERAS)('MCP prompts and completions over HTTP: %s', (_label, era) =
     const research = await finishedTask(client, 'orchestrate_research', { task: 'first' });
     const search = await finishedTask(client, 'orchestrate_search', { query: 'second' });
     const hanging = (await call(client, 'orchestrate_research', { task: 'qqhangqq', num_agents: 1 })).task_id as string;
-    await waitFor(() => server.services.orchestrator.get(hanging).status === 'running');
+    await waitFor(async () => (await server.services.orchestrator.get(hanging)).status === 'running');
 
     const record = { type: 'ref/resource', uri: 'orchestrator://tasks/{task_id}' } as const;
     const report = { type: 'ref/resource', uri: 'orchestrator://tasks/{task_id}/report' } as const;

@@ -114,7 +114,7 @@ async function services(env: Record<string, string>, options: ServicesOptions = 
 /** The whole app (auth, rate-limit keys, `/mcp`) on a loopback port. */
 async function startApp(mcp: McpHttpOptions, env: Record<string, string> = {}, options: ServicesOptions = {}): Promise<{ url: string; services: Services }> {
   const { services: made, config } = await services(env, options);
-  const app = createApp({ ...made, dataDir: config.dataDir, sse: config.sse, security: securityFromConfig(config), mcp });
+  const app = createApp({ ...made, sse: config.sse, security: securityFromConfig(config), mcp });
   return { url: await listen(app), services: made };
 }
 
@@ -171,7 +171,7 @@ describe('/mcp sessions: a cap per API key', () => {
     const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'orchestrate_search', arguments: { query: 'long', num_agents: 1, wait: true } } };
     const busy = await send(url, { session, key: KEYS.a, body: call });
     cleanups.push(() => busy.destroy());
-    await waitFor(() => made.orchestrator.list({ limit: 10 }).tasks.find((t) => t.status === 'running'));
+    await waitFor(async () => (await made.orchestrator.list({ limit: 10 })).tasks.find((t) => t.status === 'running'));
 
     const refused = await open(url, { key: KEYS.a });
     expect(refused).toMatchObject({ status: 429, session: undefined, error: { code: -32000, message: expect.stringMatching(/busy/) } });
@@ -230,7 +230,7 @@ describe('/mcp sessions: lifetime', () => {
     const call = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'orchestrate_search', arguments: { query: 'long', num_agents: 1, wait: true } } };
     const running = await send(url, { session: busy, body: call });
     cleanups.push(() => running.destroy());
-    await waitFor(() => made.orchestrator.list({ limit: 10 }).tasks.find((t) => t.status === 'running'));
+    await waitFor(async () => (await made.orchestrator.list({ limit: 10 })).tasks.find((t) => t.status === 'running'));
 
     // Seen after the busy one, so whenever it is idle long enough, the busy one is too (but busy).
     const idle = (await open(url)).session!;

@@ -78,18 +78,18 @@ describe('mcp-orchestrator mcp (stdio)', { timeout: 90_000 }, () => {
     const done = await client.call('orchestrate_research', { task: 'remote work', num_agents: 2, wait: true }, { onprogress: (p) => progress.push(p) });
     expect(done.structuredContent).toMatchObject({ status: 'completed', pattern: 'cascade' });
     expectRising(progress);
-    expect(server.services.orchestrator.get(done.structuredContent!.task_id).status).toBe('completed');
+    expect((await server.services.orchestrator.get(done.structuredContent!.task_id)).status).toBe('completed');
     expect(errorCode(await client.call('get_orchestration_status', { task_id: 'research_nope' }))).toBe('task_not_found');
 
     const abort = new AbortController();
     const steps: Progress[] = [];
     const waiting = client.call('orchestrate_search', { query: 'qqhangqq', num_agents: 1, wait: true }, { signal: abort.signal, onprogress: (p) => steps.push(p) });
-    const task = await waitFor(() => server.services.orchestrator.list({ limit: 10 }).tasks.find((t) => t.status === 'running'));
+    const task = await waitFor(async () => (await server.services.orchestrator.list({ limit: 10 })).tasks.find((t) => t.status === 'running'));
     // The planner hangs: after its start nothing more happens until the cancel.
     await waitFor(() => steps.some((p) => p.message === 'agent start: planner'));
     abort.abort(new Error('enough'));
     await expect(waiting).rejects.toThrow();
-    await waitFor(() => server.services.orchestrator.get(task.task_id).status === 'cancelled');
+    await waitFor(async () => (await server.services.orchestrator.get(task.task_id)).status === 'cancelled');
     expect(unexpectedErrors(client.errors)).toEqual([]);
     await client.close();
   });

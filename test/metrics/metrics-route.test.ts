@@ -25,7 +25,7 @@ async function scrape(server: TestServer, token?: string) {
   return { ...parsePromText(res.text), text: res.text };
 }
 
-const finished = (server: TestServer, id: string) => waitFor(() => server.services.orchestrator.get(id).completed_at, 15_000);
+const finished = (server: TestServer, id: string) => waitFor(async () => (await server.services.orchestrator.get(id)).completed_at, 15_000);
 
 describe('GET /metrics', () => {
   it('parses as Prometheus text with the default process metrics and every metric family', async () => {
@@ -77,7 +77,7 @@ describe('GET /metrics', () => {
     expect(sumOf(samples, `${P}tasks_started_total`, { pattern: 'swarm' })).toBe(1);
     expect(sumOf(samples, `${P}tasks_finished_total`, { pattern: 'swarm', status: 'completed' })).toBe(1);
     expect(sumOf(samples, `${P}agent_run_duration_seconds_count`, { ...model, outcome: 'completed' })).toBeGreaterThanOrEqual(3);
-    const record = server.services.orchestrator.get(res.body.task_id as string);
+    const record = await server.services.orchestrator.get(res.body.task_id as string);
     expect(sumOf(samples, `${P}model_tokens_total`, { ...model, direction: 'input' })).toBe(record.usage.input_tokens);
     expect(sumOf(samples, `${P}model_tokens_total`, { ...model, direction: 'output' })).toBe(record.usage.output_tokens);
     expect(sumOf(samples, `${P}model_cost_usd_total`, model)).toBeCloseTo(record.usage.cost_usd, 12);

@@ -17,7 +17,7 @@ afterEach(async () => {
 /** A memory store whose task lookups fail: a real unknown error on a real route, no test-only route in `src`. */
 function brokenStore(): Store {
   const store = createMemoryStore();
-  store.tasks.get = () => {
+  store.tasks.get = async () => {
     throw new Error('disk on fire');
   };
   return store;

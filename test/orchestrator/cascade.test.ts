@@ -15,9 +15,9 @@ describe('cascade pattern', () => {
     });
     server = await startTestServer({ env: { DEFAULT_PROVIDER: 'openai' }, providers: { openai: fake.factory } });
     const { orchestrator } = server.services;
-    const accepted = orchestrator.submit('cascade', { task: 'why is the sky blue', num_agents: 8, enable_drummer: true, enable_camina: true, timeout: 60, agent_timeout: 30, generate_documents: false, document_formats: ['markdown'], model: 'my-model' } as never);
-    const done = await waitFor(() => {
-      const r = orchestrator.get(accepted.task_id);
+    const accepted = await orchestrator.submit('cascade', { task: 'why is the sky blue', num_agents: 8, enable_drummer: true, enable_camina: true, timeout: 60, agent_timeout: 30, generate_documents: false, document_formats: ['markdown'], model: 'my-model' } as never);
+    const done = await waitFor(async () => {
+      const r = await orchestrator.get(accepted.task_id);
       return r.status === 'completed' ? r : undefined;
     });
     expect(fake.calls).toHaveLength(12);
@@ -27,7 +27,7 @@ describe('cascade pattern', () => {
     expect(done.result?.subtasks[0]).toBe('sub-question 1');
     expect(done.usage.input_tokens).toBeGreaterThan(0);
     expect(done.usage.price_known).toBe(false);
-    const events = server.services.events.history(accepted.task_id);
+    const events = await server.services.events.history(accepted.task_id);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
     expect(events.at(-1)?.event_type).toBe('stream_closed');
     expect(events.at(-2)?.event_type).toBe('workflow_complete');

@@ -54,7 +54,7 @@ describe('local provider (no key, no network)', () => {
     expect(record.usage.output_tokens).toBeGreaterThan(0);
     const workers = record.result.agent_results.filter((a: { role: string }) => a.role === 'worker');
     expect(workers[0].citations[0]).toMatchObject({ source: expect.stringMatching(/\.md$/), lines: expect.stringMatching(/^\d+-\d+$/) });
-    const types = server.services.events.history(started.body.task_id).map((e) => e.event_type);
+    const types = (await server.services.events.history(started.body.task_id)).map((e) => e.event_type);
     expect(types.filter((t) => t === 'agent_tool_call')).toHaveLength(workers.length);
     expect(types.filter((t) => t === 'agent_tool_result')).toHaveLength(workers.length);
     const doc = await fetch(`${server.url}${record.result.documents[0].url}`);

@@ -406,7 +406,7 @@ describe('local model with the real web tools on loopback', () => {
       for (const chrome of ['cookies', 'All rights reserved', 'car park', 'regatta']) expect(report).not.toContain(chrome);
       expect(record.result.sources[0]).toMatchObject({ n: 1, kind: 'web', title: 'Harbour ferry timetable changes from 2 June', url: `${site}/news/ferry-timetable` });
       expect(record.result.unverified_citations).toBe(0);
-      const calls = server.services.events.history(task_id).filter((e) => e.event_type === 'agent_tool_call');
+      const calls = (await server.services.events.history(task_id)).filter((e) => e.event_type === 'agent_tool_call');
       expect(calls.map((e) => (e.data as { tool_name: string }).tool_name)).toEqual(['web_search', 'search_documents', 'fetch_url', 'fetch_url']);
     } finally {
       await server.close();

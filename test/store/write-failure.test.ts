@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEventLog } from '../../src/events/event-log.js';
 import type { TaskEvent } from '../../src/events/event.js';
 import { emptyUsage, type TaskRecord, type TaskStatus } from '../../src/orchestrator/task.js';
 import { StoreError, toStoreError } from '../../src/store/store-error.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store, UnnumberedEvent } from '../../src/store/store.js';
 import { waitFor } from '../helpers/test-server.js';
 import { mountTmpfs, openFullableStore, type FullableStore } from './full-disk.js';
 
@@ -35,13 +36,12 @@ function task(id: string, status: TaskStatus = 'running', extra: Partial<TaskRec
   };
 }
 
-// About 40 KB each: thirty need more pages than a full disk has.
-const big = (taskId: string, seq: number, type: TaskEvent['event_type'] = 'agent_progress'): TaskEvent => ({
+// About 40 KB each: thirty need more pages than a full disk has. The store numbers them.
+const big = (taskId: string, n: number, type: TaskEvent['event_type'] = 'agent_progress'): UnnumberedEvent => ({
   event_type: type,
   task_id: taskId,
-  seq,
   timestamp: new Date().toISOString(),
-  data: { delta: `${seq} `.padEnd(40_000, 'x') },
+  data: { n, delta: `${n} `.padEnd(40_000, 'x') },
 });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -63,44 +63,51 @@ describe('SQLite store on a full disk', () => {
   it('holds events a flush cannot write, without throwing, and writes them in order once space is back', async () => {
     opened = openFullableStore(mount?.dir);
     const { store } = opened;
-    store.tasks.insert(task('a'));
+    await store.tasks.insert(task('a'));
     opened.fill();
-    for (let seq = 1; seq <= 30; seq++) store.events.append(big('a', seq));
+    for (let n = 1; n <= 30; n++) store.events.append(big('a', n));
     await tick(); // the background flush: it used to throw here, uncaught
     expect(() => store.events.append(big('a', 31, 'workflow_error'))).not.toThrow(); // a terminal event flushes at once
-    expect(store.events.after('a', 0)).toEqual([]);
-    expect(store.events.lastSeq('a')).toBe(31);
-    expect(() => store.check()).toThrow(/disk holding DATA_DIR is full/);
+    expect(await store.events.after('a', 0)).toEqual([]);
+    // Nothing is stored yet (the numbers taken are held with the events).
+    expect(await store.events.lastSeq('a')).toBe(0);
+    await expect(store.check()).rejects.toThrow(/disk holding DATA_DIR is full/);
 
     opened.free();
-    expect(() => store.check()).not.toThrow();
-    expect(store.events.after('a', 0).map((e) => e.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    await expect(store.check()).resolves.toBeUndefined();
+    const stored = await store.events.after('a', 0);
+    expect(stored.map((e) => e.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    // Numbered in the order they were appended, while held back.
+    expect(stored.map((e) => e.data.n)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(stored.at(-1)?.event_type).toBe('workflow_error');
+    expect(await store.events.lastSeq('a')).toBe(31);
   });
 
   it('holds a save it cannot write (reads see it), refuses new tasks meanwhile, and writes it once space is back', async () => {
     opened = openFullableStore(mount?.dir);
     const { store, dataDir } = opened;
-    store.tasks.insert(task('a'));
+    await store.tasks.insert(task('a'));
     opened.fill();
     const failed = task('a', 'failed', { error: { code: 'store_unavailable', message: 'x' }, title: 'y'.repeat(1_000_000) });
     expect(() => store.tasks.save(failed)).not.toThrow();
-    expect(store.tasks.get('a')).toEqual(failed);
-    expect(store.tasks.list({ limit: 10 }).tasks).toEqual([failed]);
+    expect(await store.tasks.get('a')).toEqual(failed);
+    expect((await store.tasks.list({ limit: 10 })).tasks).toEqual([failed]);
     let refused: unknown;
     try {
-      store.tasks.insert(task('b', 'pending'));
+      await store.tasks.insert(task('b', 'pending'));
     } catch (error) {
       refused = error;
     }
     expect(refused).toBeInstanceOf(StoreError);
     expect(refused).toMatchObject({ kind: 'full', unavailable: true, taskCode: 'store_unavailable' });
+    expect(await store.tasks.get('b')).toBeUndefined();
 
     opened.free();
-    store.tasks.insert(task('b', 'pending'));
+    await store.tasks.insert(task('b', 'pending'));
     await store.close();
     const reopened = createSqliteStore(dataDir);
-    expect(reopened.tasks.get('a')).toEqual(failed);
-    expect(reopened.tasks.get('b')?.status).toBe('pending');
+    expect(await reopened.tasks.get('a')).toEqual(failed);
+    expect((await reopened.tasks.get('b'))?.status).toBe('pending');
     await reopened.close();
   });
 
@@ -108,23 +115,24 @@ describe('SQLite store on a full disk', () => {
     opened = openFullableStore(mount?.dir);
     const { store } = opened;
     const log = createEventLog(store.events);
-    store.tasks.insert(task('a'));
+    await store.tasks.insert(task('a'));
     log.append('a', { event_type: 'workflow_start' });
     await tick();
     const seen: TaskEvent[] = [];
     const stop = log.follow('a', 0, (event) => seen.push(event));
-    expect(seen.map((e) => e.seq)).toEqual([1]);
+    await vi.waitFor(() => expect(seen.map((e) => e.seq)).toEqual([1]));
 
     opened.fill();
     for (let i = 0; i < 30; i++) log.append('a', { event_type: 'agent_progress', data: { delta: 'x'.repeat(40_000) } });
     log.append('a', { event_type: 'workflow_error' });
     await tick();
+    await tick();
     expect(seen.map((e) => e.seq)).toEqual([1]);
 
     opened.free();
-    store.check();
-    expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1));
-    expect(seen).toEqual(log.history('a'));
+    await store.check();
+    await vi.waitFor(() => expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 32 }, (_, i) => i + 1)));
+    expect(seen).toEqual(await log.history('a'));
     stop();
   });
 
@@ -135,10 +143,10 @@ describe('SQLite store on a full disk', () => {
     store.onWriteError((error, ids) => failures.push([error, ids]));
     const stored: TaskEvent[] = [];
     store.events.onStored((events) => stored.push(...events));
-    store.tasks.insert(task('a'));
-    store.tasks.insert(task('b'));
+    await store.tasks.insert(task('a'));
+    await store.tasks.insert(task('b'));
     opened.fill();
-    for (let seq = 1; seq <= 30; seq++) store.events.append(big(seq % 2 ? 'a' : 'b', Math.ceil(seq / 2)));
+    for (let i = 1; i <= 30; i++) store.events.append(big(i % 2 ? 'a' : 'b', Math.ceil(i / 2)));
     await tick();
     expect(failures.length).toBeGreaterThan(0);
     expect(failures[0]![0]).toMatchObject({ kind: 'full', storeCode: 'SQLITE_FULL' });
@@ -147,27 +155,35 @@ describe('SQLite store on a full disk', () => {
     opened.free();
     await waitFor(() => stored.length === 30);
     expect(stored.filter((e) => e.task_id === 'a').map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(stored.filter((e) => e.task_id === 'a').map((e) => e.data.n)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(stored.filter((e) => e.task_id === 'b').map((e) => e.seq)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 });
 
 describe('SQLite store refusing a write (a constraint)', () => {
+  let db: Database.Database | undefined;
   const open = () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-constraint-'));
-    opened = { store: createSqliteStore(dataDir), dataDir, fill: () => undefined, free: () => undefined };
+    opened = { store: createSqliteStore(dataDir, { configure: (handle) => void (db = handle) }), dataDir, fill: () => undefined, free: () => undefined };
     return opened.store;
   };
   const refuseOne = async (store: Store) => {
     store.events.append(big('a', 1));
-    expect(store.events.after('a', 0)).toHaveLength(1);
-    store.events.append(big('a', 1)); // the same seq again: the primary key refuses it
+    expect(await store.events.after('a', 0)).toHaveLength(1);
+    // Seq 2 taken behind the store's back: the next event it numbers 2, and the primary key refuses it.
+    db!.prepare('INSERT INTO events (task_id, seq, event) VALUES (?, ?, ?)').run('a', 2, JSON.stringify({ ...big('a', 0), seq: 2 }));
     store.events.append(big('a', 2));
-    await tick(); // the background flush: it used to throw here, uncaught, and lose event 2
+    store.events.append(big('a', 3));
+    await tick(); // the background flush: it used to throw here, uncaught, and lose event 3
   };
 
   it('drops the refused event and still writes the rest', async () => {
     const store = open();
     await refuseOne(store);
-    expect(store.events.after('a', 0).map((e) => e.seq)).toEqual([1, 2]);
+    const stored = await store.events.after('a', 0);
+    expect(stored.map((e) => e.seq)).toEqual([1, 2, 3]);
+    // Seq 2 is the row that was there first; event 2 is gone, event 3 is written after it.
+    expect(stored.map((e) => e.data.n)).toEqual([1, 0, 3]);
   });
 
   it('reports the refusal, with its task, as a store error that is not "unavailable"', async () => {

@@ -69,7 +69,7 @@ describe('console report and agent output', () => {
         unverified_citations: 0,
       },
     };
-    server.services.store.tasks.insert(record);
+    await server.services.store.tasks.insert(record);
     for (const [event_type, data] of [['workflow_start', {}], ['workflow_complete', { status: 'completed' }], ['stream_closed', { status: 'completed' }]] as const) {
       server.services.events.append(record.task_id, { event_type, data });
     }

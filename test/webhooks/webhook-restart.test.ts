@@ -10,6 +10,7 @@ import { findOrchestrationTool, type ToolContext } from '../../src/tools/orchest
 import { SECRET_FILE } from '../../src/webhooks/signing.js';
 import { createFakeModel } from '../helpers/fake-model.js';
 import { LogSink, waitFor } from '../helpers/test-server.js';
+import { trackOutbox } from './outbox.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 const cleanup: Array<() => unknown> = [];
@@ -59,22 +60,26 @@ describe('webhook delivery across a restart (STORE=sqlite)', () => {
 
     const first = await open(dataDir);
     const secretBefore = secret();
+    const outbox = trackOutbox(first.store);
     const taskId = await startSearch(first, `${receiver.url}/hook`);
-    await waitFor(() => first.orchestrator.get(taskId).completed_at);
+    await waitFor(async () => (await first.orchestrator.get(taskId)).completed_at);
     await waitFor(() => receiver.answered === 1);
-    const [message] = first.store.webhooks.due(Number.MAX_SAFE_INTEGER, 10);
-    await waitFor(() => first.store.webhooks.get(message!.id)?.attempts === 1);
+    // The one message (workflow_complete), as the receiver saw it.
+    expect(outbox.ids).toHaveLength(1);
+    const message = { id: outbox.ids[0]! };
+    expect(receiver.requests[0]!.headers['webhook-id']).toBe(message.id);
+    await waitFor(async () => (await first.store.webhooks.get(message.id))?.attempts === 1);
     await first.close();
     expect(receiver.requests).toHaveLength(1);
 
     failing = false;
     const second = await open(dataDir);
-    expect(second.store.webhooks.get(message!.id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP 500' });
-    await waitFor(() => second.store.webhooks.get(message!.id)?.status === 'delivered');
-    expect(second.store.webhooks.get(message!.id)).toMatchObject({ attempts: 2, last_error: null });
+    expect(await second.store.webhooks.get(message.id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'HTTP 500' });
+    await waitFor(async () => (await second.store.webhooks.get(message.id))?.status === 'delivered');
+    expect(await second.store.webhooks.get(message.id)).toMatchObject({ attempts: 2, last_error: null });
     expect(secret()).toBe(secretBefore);
     expect(receiver.requests).toHaveLength(2);
-    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([message!.id, message!.id]);
+    expect(receiver.requests.map((r) => r.headers['webhook-id'])).toEqual([message.id, message.id]);
     expect(receiver.requests.map((r) => r.signatureValid)).toEqual([true, true]);
     expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
     expect(JSON.parse(receiver.requests[1]!.body)).toMatchObject({ type: 'workflow_complete', data: { task_id: taskId } });
@@ -88,17 +93,22 @@ describe('webhook delivery across a restart (STORE=sqlite)', () => {
     cleanup.push(() => receiver.close());
 
     const first = await open(dataDir, createFakeModel({ respond: () => ({ hang: true }) }));
+    const firstOutbox = trackOutbox(first.store);
     const taskId = await startSearch(first, `${receiver.url}/hook`);
-    await waitFor(() => first.orchestrator.get(taskId).status === 'running');
+    await waitFor(async () => (await first.orchestrator.get(taskId)).status === 'running');
     await first.close();
 
     const second = await open(dataDir);
+    const secondOutbox = trackOutbox(second.store);
     await waitFor(() => receiver.answered >= 1);
     // At least once: an attempt abandoned by the shutdown may have reached the receiver too, with the same id.
     expect(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
     const body = JSON.parse(receiver.requests.at(-1)!.body);
     expect(body).toMatchObject({ type: 'workflow_error', data: { task_id: taskId, data: { status: 'failed', error: { code: 'interrupted' } } } });
     expect(receiver.requests.every((r) => r.signatureValid)).toBe(true);
-    await waitFor(() => second.store.webhooks.due(Number.MAX_SAFE_INTEGER, 10).length === 0);
+    // Every message either instance enqueued is delivered (read from the second: the same database).
+    expect(firstOutbox.ids.length + secondOutbox.ids.length).toBeGreaterThan(0);
+    await waitFor(async () => (await firstOutbox.pending(second.store)).length === 0 && (await secondOutbox.pending()).length === 0);
+    for (const id of [...firstOutbox.ids, ...secondOutbox.ids]) expect(await second.store.webhooks.get(id)).toMatchObject({ status: 'delivered' });
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET_FILE } from '../../src/webhooks/signing.js';
 import { waitFor, type TestServer } from '../helpers/test-server.js';
 import { detailPaths, expectError, useServers } from '../http/route-harness.js';
+import { trackOutbox } from './outbox.js';
 import { startReceiver, type Receiver, type ReceiverAnswer } from './receiver.js';
 
 const servers = useServers();
@@ -26,8 +27,7 @@ async function receiverFor(server: () => TestServer, answer: (i: number) => Rece
 }
 
 const health = async (server: TestServer) => (await request(server.url).get('/health').expect(200)).body.registered_webhooks as number;
-const pendingOutbox = (server: TestServer) => server.services.store.webhooks.due(Number.MAX_SAFE_INTEGER, 1000);
-const finished = (server: TestServer, id: string) => waitFor(() => server.services.orchestrator.get(id).completed_at);
+const finished = (server: TestServer, id: string) => waitFor(async () => (await server.services.orchestrator.get(id)).completed_at);
 
 describe('webhook_url on the orchestrate routes', () => {
   it('delivers workflow_complete signed, retried after two 500s with the same webhook-id', async () => {
@@ -58,6 +58,7 @@ describe('webhook_url on the orchestrate routes', () => {
   it('never slows the workflow: the task completes while every delivery still hangs', async () => {
     // Each model call takes a while, so deliveries of the early events are open (and hanging) during the run.
     const { server } = await servers.withFake({ delayMs: 100 }, { ...ENV, WEBHOOK_TIMEOUT_MS: '20000' });
+    const outbox = trackOutbox(server.services.store);
     const receiver = await receiverFor(() => server, () => 'hang');
     const res = await request(server.url)
       .post('/tools/orchestrate_research')
@@ -68,15 +69,16 @@ describe('webhook_url on the orchestrate routes', () => {
         webhook_events: ['workflow_start', 'agent_start', 'agent_complete', 'workflow_complete'],
       })
       .expect(202);
-    const record = await waitFor(() => {
-      const r = server.services.orchestrator.get(res.body.task_id);
+    const record = await waitFor(async () => {
+      const r = await server.services.orchestrator.get(res.body.task_id);
       return r.completed_at ? r : undefined;
     });
     expect(record.status).toBe('completed');
     expect(receiver.requests.length, 'deliveries were under way during the run').toBeGreaterThan(0);
     expect(receiver.answered, 'no delivery had finished when the task did').toBe(0);
     // Every wanted event was enqueued; all still pending while the receiver hangs.
-    const types = pendingOutbox(server).map((m) => m.event_type);
+    const types = (await outbox.pending()).map((m) => m.event_type);
+    expect(types).toHaveLength(outbox.ids.length);
     expect(new Set(types)).toEqual(new Set(['workflow_start', 'agent_start', 'agent_complete', 'workflow_complete']));
     expect(types.filter((t) => t === 'workflow_complete')).toHaveLength(1);
     expect(types.filter((t) => t === 'workflow_start')).toHaveLength(1);
@@ -109,6 +111,7 @@ describe('webhook_url on the orchestrate routes', () => {
 
   it('refuses a loopback target without WEBHOOK_ALLOW_PRIVATE: 400 at webhook_url, no task, nothing enqueued', async () => {
     const { server, fake } = await servers.withFake();
+    const outbox = trackOutbox(server.services.store);
     const receiver = await receiverFor(() => server);
     const port = new URL(receiver.url).port;
     for (const url of [`http://127.0.0.1:${port}/hook`, `http://localhost:${port}/hook`, 'http://169.254.169.254/latest', `http://[::1]:${port}/`]) {
@@ -119,7 +122,7 @@ describe('webhook_url on the orchestrate routes', () => {
     }
     expect((await request(server.url).get('/tasks')).body.tasks).toEqual([]);
     expect(fake.calls).toEqual([]);
-    expect(pendingOutbox(server)).toEqual([]);
+    expect(outbox.ids).toEqual([]);
     expect(await health(server)).toBe(0);
     expect(receiver.requests).toEqual([]);
   });
@@ -215,6 +218,7 @@ describe('POST /webhook/register and /webhook/unregister', () => {
 
   it('unregisters (200 with the count), after which nothing is delivered', async () => {
     const { server, taskId } = await runningTask();
+    const outbox = trackOutbox(server.services.store);
     const receiver = await receiverFor(() => server);
     await request(server.url).post('/webhook/register').send({ task_id: taskId, webhook_url: `${receiver.url}/a` }).expect(201);
     await request(server.url)
@@ -232,7 +236,7 @@ describe('POST /webhook/register and /webhook/unregister', () => {
     await finished(server, taskId);
     await new Promise((r) => setTimeout(r, 200));
     expect(receiver.requests).toEqual([]);
-    expect(pendingOutbox(server)).toEqual([]);
+    expect(await outbox.pending()).toEqual([]);
 
     expectError(await request(server.url).post('/webhook/unregister').send({ task_id: 'search_nope' }), 404, 'task_not_found');
     const error = expectError(await request(server.url).post('/webhook/unregister').send({ task_id: taskId, webhook_url: 'x' }), 400, 'validation_error');

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit, type IncrementResponse, type Store } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { AppError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ApiKeyAuth } from './auth.js';
@@ -14,6 +15,22 @@ export interface RateLimitOptions {
   perMin: number;
   /** POSTs per minute per client to the orchestrate routes, on top of `perMin`; 0 turns it off. */
   orchestratePerMin: number;
+  /**
+   * Keep the counts in Redis instead of this process's memory, so every instance on that Redis
+   * spends from one budget per client. Unset: in memory, per process.
+   */
+  redis?: RateLimitRedis;
+}
+
+/** Where `createRateLimits` keeps shared counts: a raw command sender and a key prefix. */
+export interface RateLimitRedis {
+  /**
+   * Send one Redis command (`sendCommand('EVALSHA', sha, '1', key, '60000')`) and answer its reply;
+   * with ioredis: `(command, ...args) => client.call(command, ...args)`.
+   */
+  sendCommand: (...args: string[]) => Promise<unknown>;
+  /** Prepended to every key (`mcpo:rl:`); the limiters add `requests:` and `orchestrate:`. */
+  prefix: string;
 }
 
 /** The two limiters, to mount with `app.use(general)` and `app.post(ORCHESTRATE_ROUTES, orchestrate)`. */
@@ -38,7 +55,48 @@ class RateLimitedError extends AppError {
 const pass: RequestHandler = (_req, _res, next) => next();
 
 /**
- * Rate limits with express-rate-limit, one window of a minute, kept in memory per process.
+ * rate-limit-redis caches the promise of its Lua script's SHA: one that failed (Redis down when the
+ * limiter was created, or when the script was reloaded) would fail every later call. After a
+ * failure, the next increment loads the script again first.
+ */
+class ReloadingRedisStore extends RedisStore {
+  private stale = false;
+
+  override async init(options: Parameters<RedisStore['init']>[0]): Promise<void> {
+    try {
+      await super.init(options);
+    } catch (error) {
+      this.stale = true;
+      throw error;
+    }
+  }
+
+  override async increment(key: string): Promise<IncrementResponse> {
+    if (this.stale) {
+      this.stale = false;
+      this.incrementScriptSha = this.loadIncrementScript();
+    }
+    try {
+      return await super.increment(key);
+    } catch (error) {
+      this.stale = true;
+      throw error;
+    }
+  }
+}
+
+/** A limiter's store in Redis, its keys under `<prefix><what>:`. */
+function createRedisStore(what: string, redis: RateLimitRedis): Store {
+  return new ReloadingRedisStore({
+    sendCommand: (...args: string[]) => redis.sendCommand(...args) as Promise<RedisReply>,
+    prefix: `${redis.prefix}${what}:`,
+  });
+}
+
+/**
+ * Rate limits with express-rate-limit, one window of a minute, kept in memory per process, or in
+ * Redis (`options.redis`) shared by every instance on it. When Redis cannot be reached a request
+ * passes unlimited (logged): the limits guard the budget, they must not take the API down with it.
  *
  * A client is its API key (by the key's hash id, never the key) when it presents a valid one, else
  * its address (`req.ip`, which honours `TRUST_PROXY`; IPv6 grouped by /56). A request counts once
@@ -50,12 +108,16 @@ export function createRateLimits(options: RateLimitOptions, auth: ApiKeyAuth | u
     const keyId = auth?.keyIdOf(req.headers);
     return keyId ? `key:${keyId}` : `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '')}`;
   };
-  const orchestrateStore = new MemoryStore();
-  const limiter = (limit: number, what: string, store?: MemoryStore): RequestHandler =>
+  const { redis } = options;
+  const shared = redis !== undefined;
+  // Without Redis, the general limiter makes its own MemoryStore; takeOrchestrate needs this one's.
+  const orchestrateStore = redis ? createRedisStore('orchestrate', redis) : new MemoryStore();
+  const limiter = (limit: number, what: string, store: Store | undefined): RequestHandler =>
     limit <= 0
       ? pass
       : rateLimit({
           store,
+          passOnStoreError: shared,
           windowMs: 60_000,
           limit,
           identifier: what,
@@ -70,17 +132,31 @@ export function createRateLimits(options: RateLimitOptions, auth: ApiKeyAuth | u
         });
   const orchestrate = limiter(options.orchestratePerMin, 'orchestrate', orchestrateStore);
   return {
-    general: limiter(options.perMin, 'requests'),
+    general: limiter(options.perMin, 'requests', redis && createRedisStore('requests', redis)),
     orchestrate,
     keyOf: keyGenerator,
-    async takeOrchestrate(key, count) {
-      if (options.orchestratePerMin <= 0) return undefined;
-      let info = await orchestrateStore.increment(key);
-      for (let i = 1; i < count; i++) info = await orchestrateStore.increment(key);
-      if (info.totalHits <= options.orchestratePerMin) return undefined;
-      return Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
-    },
+    takeOrchestrate: (key, count) =>
+      options.orchestratePerMin <= 0 ? Promise.resolve(undefined) : take(orchestrateStore, key, count, options.orchestratePerMin, shared ? logger : undefined),
   };
+}
+
+/**
+ * Spend `count` hits of `key` in `store` (the store interface MemoryStore and RedisStore share);
+ * the seconds until the window resets when that goes over `limit`, else `undefined`. With
+ * `failOpen` (a shared store), a store that fails lets the calls through, logged there.
+ */
+async function take(store: Store, key: string, count: number, limit: number, failOpen: Logger | undefined): Promise<number | undefined> {
+  let info: IncrementResponse;
+  try {
+    info = await store.increment(key);
+    for (let i = 1; i < count; i++) info = await store.increment(key);
+  } catch (error) {
+    if (!failOpen) throw error;
+    failOpen.error({ err: error }, 'rate limit store (redis) failed: orchestrate call allowed without limiting');
+    return undefined;
+  }
+  if (info.totalHits <= limit) return undefined;
+  return Math.max(1, Math.ceil(((info.resetTime?.getTime() ?? Date.now() + 60_000) - Date.now()) / 1000));
 }
 
 const ORCHESTRATE_TOOLS = new Set(ORCHESTRATE_ROUTES.map((route) => route.slice('/tools/'.length)));

@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Config } from '../../config.js';
 import { createStreamTokens, loadStreamTokenSecret, type StreamTokens } from '../stream-token.js';
 import { createApiKeyAuth, type ApiKeyAuth } from './auth.js';
-import type { RateLimitOptions } from './rate-limit.js';
+import type { RateLimitOptions, RateLimitRedis } from './rate-limit.js';
 
 /** Authentication, rate limits and CORS of the HTTP app (`createApp({ security })`). */
 export interface SecurityOptions {
@@ -18,10 +18,14 @@ export interface SecurityOptions {
 }
 
 /** The security settings of `config`; reads (or creates once) the stream-token secret in `DATA_DIR` when keys are set. */
-export function securityFromConfig(config: Config): SecurityOptions {
-  const security: SecurityOptions = { rateLimit: config.rateLimit, corsOrigins: config.corsOrigins };
+export function securityFromConfig(config: Config, shared: { streamTokenSecret?: Buffer; rateLimitRedis?: RateLimitRedis } = {}): SecurityOptions {
+  // With several instances the counters live in Redis, so a client has one budget over all of them.
+  const rateLimit = shared.rateLimitRedis ? { ...config.rateLimit, redis: shared.rateLimitRedis } : config.rateLimit;
+  const security: SecurityOptions = { rateLimit, corsOrigins: config.corsOrigins };
   if (config.auth.apiKeys.length > 0) {
-    security.streamTokens = createStreamTokens({ secret: loadStreamTokenSecret(config.dataDir), ttlS: config.auth.streamTokenTtlS });
+    // Several instances sign with one secret (kept in Redis), so a token from one is good on all.
+    const secret = shared.streamTokenSecret ?? loadStreamTokenSecret(config.dataDir);
+    security.streamTokens = createStreamTokens({ secret, ttlS: config.auth.streamTokenTtlS });
     security.auth = createApiKeyAuth({ keys: config.auth.apiKeys, streamTokens: security.streamTokens });
   }
   return security;

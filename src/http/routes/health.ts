@@ -10,7 +10,7 @@ export interface HealthDeps {
   store: Store;
   orchestrator: SwarmOrchestrator;
   streams: StreamRegistry;
-  registeredWebhooks: () => number;
+  registeredWebhooks: () => Promise<number>;
   /** The MCP servers of `MCP_SERVERS_FILE`: one not connected makes the server `degraded` (still 200). */
   mcpServers?: () => Array<{ name: string; transport: string; state: string; tools: number; error?: string }>;
 }
@@ -26,7 +26,7 @@ function mcpHealth(deps: HealthDeps): { mcp_servers?: unknown[]; degraded: boole
 /** `GET /health`: 200 healthy (or degraded: an MCP server is down), or 503 with the reason when the store cannot be used. */
 export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
-  router.get('/health', (_req, res) => {
+  router.get('/health', async (_req, res) => {
     const mcp = mcpHealth(deps);
     const body = {
       status: (mcp.degraded ? 'degraded' : 'healthy') as 'healthy' | 'degraded' | 'unhealthy',
@@ -38,11 +38,12 @@ export function healthRouter(deps: HealthDeps): Router {
       active_streams: deps.streams.size,
       registered_webhooks: 0,
       store: deps.store.kind,
+      ...(deps.orchestrator.instanceId ? { instance: deps.orchestrator.instanceId } : {}),
       ...(mcp.mcp_servers ? { mcp_servers: mcp.mcp_servers } : {}),
     };
     try {
-      deps.store.check();
-      body.registered_webhooks = deps.registeredWebhooks();
+      await deps.store.check();
+      body.registered_webhooks = await deps.registeredWebhooks();
       res.json(body);
     } catch (error) {
       // Names the store and what is wrong with it (e.g. the disk holding DATA_DIR is full); `store_error`

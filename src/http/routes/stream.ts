@@ -85,12 +85,12 @@ function serveEvents(req: Request, res: Response, taskId: string, after: number,
 /** `GET /stream/:taskId`: the task's events as SSE — history first, then live — until `stream_closed`. */
 export function streamRouter(deps: StreamDeps): Router {
   const router = Router();
-  router.get('/stream/:taskId', (req, res) => {
+  router.get('/stream/:taskId', async (req, res) => {
     const taskId = req.params.taskId;
-    deps.orchestrator.get(taskId); // 404 task_not_found before any stream starts
+    await deps.orchestrator.get(taskId); // 404 task_not_found before any stream starts
     const after = resumeAfter(req);
-    const lastSeq = deps.events.lastSeq(taskId);
-    const last = lastSeq > 0 ? deps.events.history(taskId, lastSeq - 1)[0] : undefined;
+    const lastSeq = await deps.events.lastSeq(taskId);
+    const last = lastSeq > 0 ? (await deps.events.history(taskId, lastSeq - 1))[0] : undefined;
     if (last?.event_type === 'stream_closed' && after >= last.seq) {
       res.status(204).end();
       return;

@@ -1,3 +1,4 @@
+import type { DocumentStore } from '../../store/store.js';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { validationErrorFromIssues } from '../../errors.js';
@@ -15,20 +16,20 @@ export const listQuery = z.strictObject({
 });
 
 /** `GET /tasks`, `GET /tasks/:taskId` and the task's generated documents. */
-export function tasksRouter(orchestrator: SwarmOrchestrator, dataDir: string, urls: (req: Request) => UrlBuilder): Router {
+export function tasksRouter(orchestrator: SwarmOrchestrator, documents: DocumentStore, urls: (req: Request) => UrlBuilder): Router {
   const router = Router();
 
-  router.get('/tasks', (req, res) => {
+  router.get('/tasks', async (req, res) => {
     const parsed = listQuery.safeParse(req.query);
     if (!parsed.success) throw validationErrorFromIssues(parsed.error.issues);
-    const page = orchestrator.list(parsed.data);
+    const page = await orchestrator.list(parsed.data);
     // The list carries each record without its (possibly large) result; GET /tasks/:id has it.
     const tasks = page.tasks.map(({ result: _result, ...task }) => ({ ...task, has_result: _result !== undefined }));
     res.json({ success: true, tasks, count: tasks.length, next_cursor: page.next_cursor });
   });
 
-  router.get('/tasks/:taskId', (req, res) => {
-    res.json(presentTask(orchestrator.get(req.params.taskId), urls(req)));
+  router.get('/tasks/:taskId', async (req, res) => {
+    res.json(presentTask(await orchestrator.get(req.params.taskId), urls(req)));
   });
 
   // Each format with its own type, as an attachment named after the task's title.
@@ -37,8 +38,8 @@ export function tasksRouter(orchestrator: SwarmOrchestrator, dataDir: string, ur
     if (!isDocumentFormat(format)) {
       throw validationErrorFromIssues([{ path: ['format'], message: `unknown document format ${JSON.stringify(format)}; one of ${DOCUMENT_FORMATS.join(', ')}` }]);
     }
-    const record = orchestrator.get(req.params.taskId);
-    const content = await readStoredDocument(dataDir, record, format);
+    const record = await orchestrator.get(req.params.taskId);
+    const content = await readStoredDocument(documents, record, format);
     res.set('Content-Type', FORMATS[format].mimeType);
     res.set('Content-Disposition', `attachment; filename="${downloadFilename(record.title, record.task_id, format)}"`);
     res.send(content);

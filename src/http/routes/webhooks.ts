@@ -38,10 +38,10 @@ export function webhooksRouter(webhooks: WebhookService): Router {
     });
   });
 
-  router.post('/webhook/unregister', (req, res) => {
+  router.post('/webhook/unregister', async (req, res) => {
     const parsed = unregisterBody.safeParse(req.body);
     if (!parsed.success) throw validationErrorFromIssues(parsed.error.issues);
-    const removed = webhooks.unregister(parsed.data.task_id);
+    const removed = await webhooks.unregister(parsed.data.task_id);
     res.json({ success: true, task_id: parsed.data.task_id, removed });
   });
   return router;

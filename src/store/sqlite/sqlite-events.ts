@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { TERMINAL_EVENT_TYPES, type TaskEvent } from '../../events/event.js';
 import type { StoreError } from '../store-error.js';
+import { createSeqCounter } from '../seq-counter.js';
 import type { EventStore, StoredListener } from '../store.js';
 import type { WriteGuard } from './write-guard.js';
 
@@ -32,6 +33,10 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
   // Set while writing or telling listeners: a flush asked for then waits for the next tick, so
   // listeners always get events in order.
   let busy = false;
+  // Events held back count too: the next one must not reuse their numbers.
+  const lastSeq = (taskId: string) =>
+    buffer.reduce((max, e) => (e.task_id === taskId ? Math.max(max, e.seq) : max), last.get(taskId)?.seq ?? 0);
+  const seqs = createSeqCounter(lastSeq);
   const insertOne = (e: TaskEvent) => insert.run(e.task_id, e.seq, JSON.stringify(e));
   const writeAll = db.transaction((events: TaskEvent[]) => {
     for (const e of events) insertOne(e);
@@ -97,7 +102,8 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
     get backlog() {
       return buffer.length;
     },
-    append(event) {
+    append(unnumbered) {
+      const event = seqs.number(unnumbered);
       buffer.push(event);
       if (TERMINAL_EVENT_TYPES.has(event.event_type) || event.event_type === 'stream_closed') flush();
       else schedule();
@@ -107,15 +113,21 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
       listeners.add(own);
       return () => void listeners.delete(own);
     },
-    after(taskId, afterSeq) {
+    watch(taskId, listener) {
+      const own: StoredListener = (events) => {
+        const mine = events.filter((e) => e.task_id === taskId);
+        if (mine.length) listener(mine);
+      };
+      listeners.add(own);
+      return () => void listeners.delete(own);
+    },
+    async after(taskId, afterSeq) {
       flush();
       return after.all(taskId, afterSeq).map((r) => JSON.parse(r.event) as TaskEvent);
     },
-    lastSeq(taskId) {
+    async lastSeq(taskId) {
       flush();
-      // Events held back count too: the next one must not reuse their numbers.
-      const held = buffer.reduce((max, e) => (e.task_id === taskId ? Math.max(max, e.seq) : max), 0);
-      return Math.max(last.get(taskId)?.seq ?? 0, held);
+      return last.get(taskId)?.seq ?? 0;
     },
   };
 }

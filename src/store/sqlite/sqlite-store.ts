@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { FINAL_STATUSES, type TaskRecord, type TaskStatus } from '../../orchestrator/task.js';
 import { StoreError, toStoreError } from '../store-error.js';
 import type { ListTasksOptions, OutboxMessage, RetentionPolicy, Store, TaskStore, WebhookStore } from '../store.js';
+import { createFileDocumentStore } from '../file-documents.js';
 import { migrate } from './migrations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
 import { createWriteGuard, type WriteGuard } from './write-guard.js';
@@ -66,7 +67,7 @@ function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: 
       return held.held.size;
     },
     flushHeld: held.flush,
-    insert(t) {
+    async insert(t) {
       beforeInsert();
       guard.write(NONE, () => insertRow(t));
     },
@@ -80,13 +81,13 @@ function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: 
         held.hold(t);
       }
     },
-    get(taskId) {
+    async get(taskId) {
       const mine = held.get(taskId);
       if (mine) return mine;
       const row = get.get(taskId);
       return row ? (JSON.parse(row.record) as TaskRecord) : undefined;
     },
-    list({ status, limit, cursor }: ListTasksOptions) {
+    async list({ status, limit, cursor }: ListTasksOptions) {
       const where = [cursor ? 'ord < ?' : '', status ? 'status = ?' : ''].filter(Boolean);
       const params = [...(cursor ? [Number(cursor)] : []), ...(status ? [status] : []), limit + 1];
       const rows = db
@@ -98,13 +99,13 @@ function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: 
       const tasks = held.overlay(page.map((r) => JSON.parse(r.record) as TaskRecord), status && [status]);
       return { tasks, next_cursor: rows.length > limit ? String(page.at(-1)!.ord) : null };
     },
-    byStatus(statuses: TaskStatus[]) {
+    async byStatus(statuses: TaskStatus[]) {
       const rows = db
         .prepare<string[], { record: string }>(`SELECT record FROM tasks WHERE status IN (${placeholders(statuses.length)}) ORDER BY ord`)
         .all(...statuses);
       return held.overlay(rows.map((r) => JSON.parse(r.record) as TaskRecord), statuses);
     },
-    prune({ maxTasks, olderThan }: RetentionPolicy) {
+    async prune({ maxTasks, olderThan }: RetentionPolicy) {
       flushEvents();
       const finished = `status IN (${placeholders(FINAL.length)})`;
       const overCount = db
@@ -123,25 +124,25 @@ function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: 
 function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookStore {
   const toMessage = (row: Record<string, unknown>) => row as unknown as OutboxMessage;
   return {
-    register: (r) =>
+    register: async (r) =>
       guard.write(NONE, () => void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at)),
-    unregister: (taskId) =>
+    unregister: async (taskId) =>
       guard.write(NONE, () =>
         db.transaction(() => {
           db.prepare("DELETE FROM outbox WHERE task_id = ? AND status = 'pending'").run(taskId);
           return db.prepare('DELETE FROM webhooks WHERE task_id = ?').run(taskId).changes;
         })(),
       ),
-    forTask: (taskId) =>
+    forTask: async (taskId) =>
       db
         .prepare<[string], { id: string; task_id: string; url: string; events: string; created_at: string }>('SELECT * FROM webhooks WHERE task_id = ? ORDER BY created_at')
         .all(taskId)
         .map((r) => ({ ...r, events: JSON.parse(r.events) })),
-    countActive: () =>
+    countActive: async () =>
       db
         .prepare<string[], { n: number }>(`SELECT count(*) AS n FROM webhooks w JOIN tasks t USING (task_id) WHERE t.status NOT IN (${placeholders(FINAL.length)})`)
         .get(...FINAL)!.n,
-    enqueue: (m) =>
+    enqueue: async (m) =>
       guard.write(NONE, () =>
         void db
           .prepare(
@@ -149,14 +150,21 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
           )
           .run(m.id, m.registration_id, m.task_id, m.url, m.event_type, m.payload, m.attempts, m.next_attempt_at, m.status, m.last_error, m.created_at),
       ),
-    due: (now, limit) =>
-      db
-        .prepare<[number, number], Record<string, unknown>>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?")
-        .all(now, limit)
-        .map(toMessage),
-    update: (id, c) =>
+    claim: async (now, limit, leaseMs) =>
+      guard.write(NONE, () =>
+        db.transaction(() => {
+          const due = db
+            .prepare<[number, number], Record<string, unknown>>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?")
+            .all(now, limit)
+            .map(toMessage);
+          const lease = db.prepare('UPDATE outbox SET next_attempt_at = ? WHERE id = ?');
+          for (const m of due) lease.run(now + leaseMs, m.id);
+          return due;
+        })(),
+      ),
+    update: async (id, c) =>
       guard.write(NONE, () => void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id)),
-    get(id) {
+    async get(id) {
       const row = db.prepare<[string], Record<string, unknown>>('SELECT * FROM outbox WHERE id = ?').get(id);
       return row && toMessage(row);
     },
@@ -220,7 +228,9 @@ export function createSqliteStore(dataDir: string, options: SqliteStoreOptions =
     tasks,
     events,
     webhooks: createWebhookStore(db, guard),
-    check() {
+    documents: createFileDocumentStore(dataDir),
+    shared: false,
+    async check() {
       heldWrittenFirst();
       guard.write(NONE, () => probe.run(new Date().toISOString()));
     },
