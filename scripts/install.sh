@@ -7,7 +7,9 @@
 #   scripts/install.sh --dry-run          # print every step, change nothing (no root needed)
 #
 # Options: --dry-run, --no-start, --prefix DIR (default /opt/mcp-orchestrator),
-#          --data-dir DIR (default /var/lib/mcp-orchestrator), --user NAME (default mcp-orchestrator)
+#          --data-dir DIR (default /var/lib/mcp-orchestrator), --user NAME (default mcp-orchestrator),
+#          --cluster PORTS (e.g. 5061,5062,5063: also install mcp-orchestrator@.service and run one
+#          instance per port on Redis, for Caddyfile.cluster, instead of mcp-orchestrator.service)
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +20,7 @@ ETC=/etc/mcp-orchestrator
 UNIT_DIR=/etc/systemd/system
 DRY=0
 START=1
+CLUSTER_PORTS=
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,10 +29,25 @@ while [ $# -gt 0 ]; do
     --prefix) PREFIX=$2; shift 2 ;;
     --data-dir) DATA_DIR=$2; shift 2 ;;
     --user) SERVICE_USER=$2; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    --cluster)
+      CLUSTER_PORTS=${2-}
+      [ -n "$CLUSTER_PORTS" ] || { echo "install.sh: --cluster needs ports, e.g. --cluster 5061,5062,5063" >&2; exit 2; }
+      shift 2 ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+# --cluster: ports, comma-separated, each a number from 1024 to 65535.
+INSTANCES=
+if [ -n "$CLUSTER_PORTS" ]; then
+  for port in $(printf '%s' "$CLUSTER_PORTS" | tr ',' ' '); do
+    case "$port" in *[!0-9]* | '') echo "install.sh: --cluster: '$port' is not a port" >&2; exit 2 ;; esac
+    if [ "$port" -lt 1024 ] || [ "$port" -gt 65535 ]; then echo "install.sh: --cluster: port $port is not in 1024-65535" >&2; exit 2; fi
+    INSTANCES="$INSTANCES mcp-orchestrator@$port.service"
+  done
+  INSTANCES=${INSTANCES# }
+fi
 
 run() {
   echo "+ $*"
@@ -92,12 +110,19 @@ ALT_PORT=5070
 # PUBLIC_BASE_URL=https://example.org/mcp
 # API_KEYS=
 # OPENAI_API_KEY=
+${INSTANCES:+# The instances of mcp-orchestrator@.service share this Redis (each sets its own PORT, INSTANCE_TAG,
+# ALT_PORT=0 and STORE=redis on its command line; the values above are for mcp-orchestrator.service).
+REDIS_URL=redis://127.0.0.1:6379}
 ENV
   run chgrp "$SERVICE_USER" "$ETC/env"
 fi
+if [ -n "$INSTANCES" ] && ! command -v redis-server >/dev/null 2>&1; then
+  echo "note: no redis-server here; the instances need the Redis of REDIS_URL in $ETC/env (apt-get install -y redis-server, docs/operations.md)"
+fi
 
 # 5. Units, with this install's paths and user.
-for unit in mcp-orchestrator.service mcp-orchestrator-health.service mcp-orchestrator-health.timer; do
+UNITS="mcp-orchestrator.service mcp-orchestrator-health.service mcp-orchestrator-health.timer${INSTANCES:+ mcp-orchestrator@.service}"
+for unit in $UNITS; do
   sed -e "s#/opt/mcp-orchestrator#$PREFIX#g" -e "s#/var/lib/mcp-orchestrator#$DATA_DIR#g" \
     -e "s#^User=mcp-orchestrator#User=$SERVICE_USER#" -e "s#^Group=mcp-orchestrator#Group=$SERVICE_USER#" \
     "$SRC/scripts/$unit" | write_file "$UNIT_DIR/$unit" 0644
@@ -108,14 +133,30 @@ NODE_DIR=$(dirname "$(command -v node)")
 case ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:" in
   *":$NODE_DIR:"*) ;;
   *)
-    run install -d -m 0755 "$UNIT_DIR/mcp-orchestrator.service.d"
-    printf '[Service]\nEnvironment=PATH=%s:/usr/local/bin:/usr/bin:/bin\n' "$NODE_DIR" |
-      write_file "$UNIT_DIR/mcp-orchestrator.service.d/node-path.conf" 0644
+    for service in mcp-orchestrator.service ${INSTANCES:+mcp-orchestrator@.service}; do
+      run install -d -m 0755 "$UNIT_DIR/$service.d"
+      printf '[Service]\nEnvironment=PATH=%s:/usr/local/bin:/usr/bin:/bin\n' "$NODE_DIR" |
+        write_file "$UNIT_DIR/$service.d/node-path.conf" 0644
+    done
     ;;
 esac
 
 # 6. Enable; restart so an upgrade takes effect.
 run systemctl daemon-reload
+if [ -n "$INSTANCES" ]; then
+  # Scale-out: the instances instead of the single server (left as it is: stop it yourself with
+  # `systemctl disable --now mcp-orchestrator mcp-orchestrator-health.timer` once Caddy points here).
+  # shellcheck disable=SC2086 # one word per instance
+  run systemctl enable $INSTANCES
+  if [ "$START" = 1 ]; then
+    # shellcheck disable=SC2086
+    run systemctl restart $INSTANCES
+    echo "== started $INSTANCES; check: systemctl status 'mcp-orchestrator@*'; serve them with Caddyfile.cluster"
+  else
+    echo "== installed, not started: systemctl start $INSTANCES"
+  fi
+  exit 0
+fi
 run systemctl enable mcp-orchestrator.service mcp-orchestrator-health.timer
 if [ "$START" = 1 ]; then
   run systemctl restart mcp-orchestrator.service
