@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { measureOverhead, type OverheadRound } from './bench/overhead.js';
 import { median, ms, num, ratio, renderTable, type Row } from './bench/report.js';
 import { measureCalculate } from './bench/calculate-bench.js';
+import { benchCluster } from './bench/cluster-bench.js';
 import { measureCorpus } from './bench/corpus-bench.js';
 import { measureHealth } from './bench/health-bench.js';
 import { measureLoop } from './bench/loop-bench.js';
@@ -48,7 +49,7 @@ const LOOP_TASKS = option('BENCH_LOOP_TASKS', 30);
 const LOOP_AGENTS = option('BENCH_LOOP_AGENTS', 20);
 
 /** Every part, in the order they run; all of them by default. */
-const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate', 'render'] as const;
+const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate', 'render', 'cluster'] as const;
 
 /** The parts to run: those named on the command line, else in BENCH_ONLY, else all. */
 function selectParts(argv: string[], env: string | undefined): Set<string> {
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
     console.log(render.summary);
     rows.push(...render.rows);
   }
+  if (ONLY.has('cluster') && !(await benchCluster(rows))) broken = true;
   console.log(`\n${renderTable(rows)}\n`);
   console.log(`Baseline for SSE: the simplest node:http broadcaster (a set of responses, one write each). Load average at the end ${load()}; ${num((Date.now() - started) / 1000, 1)} s in all.`);
   if (broken) process.exitCode = 1;
