@@ -124,6 +124,7 @@ export function createLegacySessions(options: LegacySessionsOptions): LegacySess
         session.inFlight--;
         session.lastSeen = Date.now();
       },
+      cancelled: (requestId) => session.transport.closeSSEStream(requestId),
     }, request);
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => (options.sessionTag ? `${options.sessionTag}.${randomUUID()}` : randomUUID()),

@@ -10,6 +10,11 @@ import { waitForTask } from './wait.js';
 export interface Activity {
   begin(): void;
   end(): void;
+  /**
+   * The client cancelled a call (`notifications/cancelled`): no answer is sent for it, so the
+   * transport must end that request's response itself.
+   */
+  cancelled?(requestId: string | number): void;
 }
 
 export interface ToolsOptions {
@@ -111,6 +116,8 @@ function register(server: McpServer, tool: OrchestrationTool, backend: McpBacken
         if (ctx.mcpReq.signal.aborted) {
           // Nobody reads this answer; the task this call waited on was cancelled with it.
           options.logger.info({ tool: tool.name }, 'MCP call cancelled by the client');
+          // After this turn, so the SDK has dropped the answer before its response is ended.
+          setImmediate(() => options.activity?.cancelled?.(ctx.mcpReq.id));
           return errorResult(new AppError('cancelled', 499, 'the call was cancelled by the client'), options.logger, tool.name);
         }
         return errorResult(error, options.logger, tool.name);
