@@ -111,8 +111,14 @@ function createFollower(store: EventStore, taskId: string, afterSeq: number, lis
       },
     );
   };
-  const unwatch = store.watch(taskId, (events) => {
-    waiting.push(...events);
+  const unwatch = store.watch(taskId, (event) => {
+    // The usual case, the next event with nothing waiting: straight through.
+    if (!reading && waiting.length === 0 && event.seq === delivered + 1) {
+      if (stopped) return;
+      delivered = event.seq;
+      return listener(event);
+    }
+    waiting.push(event);
     drain();
   });
   catchUp();

@@ -2,9 +2,11 @@ import type { TaskEvent } from '../events/event.js';
 import { isFinal, type TaskRecord, type TaskStatus } from '../orchestrator/task.js';
 import { createFileDocumentStore } from './file-documents.js';
 import { createSeqCounter } from './seq-counter.js';
+import { createTaskWatchers } from './task-watchers.js';
 import type {
   DocumentStore,
   EventStore,
+  EventWatcher,
   ListTasksOptions,
   OutboxMessage,
   RetentionPolicy,
@@ -23,6 +25,7 @@ class MemoryEventStore implements EventStore {
   readonly logs = new Map<string, TaskEvent[]>();
   private readonly listeners = new Set<StoredListener>();
   private readonly seqs = createSeqCounter((taskId) => this.logs.get(taskId)?.length ?? 0);
+  private readonly watchers = createTaskWatchers();
 
   append(unnumbered: UnnumberedEvent): void {
     const event = this.seqs.number(unnumbered);
@@ -30,6 +33,7 @@ class MemoryEventStore implements EventStore {
     if (!log) this.logs.set(event.task_id, (log = []));
     log.push(event);
     for (const listener of [...this.listeners]) listener([event]);
+    this.watchers.publish([event]);
   }
 
   onStored(listener: StoredListener): () => void {
@@ -38,11 +42,8 @@ class MemoryEventStore implements EventStore {
     return () => void this.listeners.delete(own);
   }
 
-  watch(taskId: string, listener: StoredListener): () => void {
-    return this.onStored((events) => {
-      const mine = events.filter((e) => e.task_id === taskId);
-      if (mine.length) listener(mine);
-    });
+  watch(taskId: string, listener: EventWatcher): () => void {
+    return this.watchers.watch(taskId, listener);
   }
 
   async after(taskId: string, afterSeq: number): Promise<TaskEvent[]> {

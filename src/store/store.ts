@@ -43,6 +43,9 @@ export interface TaskStore {
 /** Told about events once they are stored, in order. */
 export type StoredListener = (events: TaskEvent[]) => void;
 
+/** Told about one task's events as they are stored (one call per event: a thousand of them may watch one task). */
+export type EventWatcher = (event: TaskEvent) => void;
+
 /** An event as its producer hands it over: the store gives it its `seq`. */
 export type UnnumberedEvent = Omit<TaskEvent, 'seq'>;
 
@@ -60,11 +63,11 @@ export interface EventStore {
    */
   onStored(listener: StoredListener): () => void;
   /**
-   * Call `listener` with a task's events as they are written, by this process or (a shared store)
-   * any other, in `seq` order; a listener may miss some (it replays them with `after`). Returns
-   * the function that stops it.
+   * Call `listener` with each of a task's events as it is written, by this process or (a shared
+   * store) any other, in `seq` order; a listener may miss some (it replays them with `after`).
+   * Returns the function that stops it; each watch needs a listener function of its own.
    */
-  watch(taskId: string, listener: StoredListener): () => void;
+  watch(taskId: string, listener: EventWatcher): () => void;
   /** Events of a task with `seq > afterSeq` that are stored, in order. */
   after(taskId: string, afterSeq: number): Promise<TaskEvent[]>;
   /** Highest `seq` stored for a task, 0 when none. */

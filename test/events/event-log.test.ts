@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createEventLog } from '../../src/events/event-log.js';
 import type { TaskEvent } from '../../src/events/event.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
-import type { EventStore, StoredListener } from '../../src/store/store.js';
+import type { EventStore, EventWatcher } from '../../src/store/store.js';
 
 /** A memory event store with some of its methods replaced. */
 function eventStore(overrides: (base: EventStore) => Partial<EventStore> = () => ({})): EventStore {
@@ -99,10 +99,9 @@ describe('the event log', () => {
     // A shared store's notifications may drop one: seq 2 is never told to watchers here.
     const log = createEventLog(
       eventStore((base) => ({
-        watch: (taskId, listener: StoredListener) =>
-          base.watch(taskId, (events) => {
-            const kept = events.filter((e) => e.seq !== 2);
-            if (kept.length) listener(kept);
+        watch: (taskId, listener: EventWatcher) =>
+          base.watch(taskId, (event) => {
+            if (event.seq !== 2) listener(event);
           }),
       })),
     );

@@ -318,10 +318,10 @@ describe('Redis store: events', () => {
     const second: TaskEvent[] = [];
     const ownA: TaskEvent[] = [];
     a.events.onStored((events) => ownA.push(...events));
-    const stopFirst = a.events.watch('w', (events) => first.push(...events));
-    const stopSecond = a.events.watch('w', (events) => second.push(...events));
+    const stopFirst = a.events.watch('w', (event) => first.push(event));
+    const stopSecond = a.events.watch('w', (event) => second.push(event));
     const otherTask: TaskEvent[] = [];
-    a.events.watch('other', (events) => otherTask.push(...events));
+    a.events.watch('other', (event) => otherTask.push(event));
     // SUBSCRIBE is on its own connection: wait until Redis has both subscriptions' channel.
     await waitFor(async () => Number(((await raw.pubsub('NUMSUB', `${prefix}ev:w`)) as [string, number])[1]) === 1);
 
@@ -464,7 +464,7 @@ describe('Redis store: Redis down', () => {
     const stored: TaskEvent[] = [];
     store.events.onStored((events) => stored.push(...events));
     const watched: TaskEvent[] = [];
-    store.events.watch('r', (events) => watched.push(...events));
+    store.events.watch('r', (event) => watched.push(event));
     await store.tasks.insert(task('o'));
     for (let i = 1; i <= 3; i++) store.events.append(event('o', { i }));
     await waitFor(() => stored.length === 3);

@@ -170,7 +170,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
 
     it('watch delivers one task’s events as they are written, in order, until stopped', async () => {
       const watched: TaskEvent[] = [];
-      const stop = store.events.watch('a', (events) => watched.push(...events));
+      const stop = store.events.watch('a', (event) => watched.push(event));
       const stored = await appendStored(store, [event('a'), event('b'), event('a'), event('b'), event('a', 'workflow_complete')]);
       await vi.waitFor(() => expect(seqsOf(watched)).toEqual([1, 2, 3]), { timeout: WRITE_TIMEOUT_MS });
       expect(watched).toEqual(stored.filter((e) => e.task_id === 'a'));

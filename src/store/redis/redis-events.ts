@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { TaskEvent } from '../../events/event.js';
 import type { Logger } from '../../logger.js';
-import type { EventStore, StoredListener } from '../store.js';
+import type { EventStore, EventWatcher } from '../store.js';
 import type { Keys } from './keys.js';
 import type { RedisWriter } from './redis-writer.js';
 import { storeCall } from './redis-errors.js';
@@ -32,14 +32,14 @@ function eventOf([, fields]: StreamEntry): TaskEvent | undefined {
  * and so is an event older than one already given, so listeners see seqs only rising.
  */
 function createChannels(subscriber: Redis, logger: Logger) {
-  const channels = new Map<string, { listeners: Set<StoredListener>; last: number }>();
+  const channels = new Map<string, { listeners: Set<EventWatcher>; last: number }>();
   const deliver = (channel: string, event: TaskEvent) => {
     const watched = channels.get(channel);
     if (!watched || event.seq <= watched.last) return;
     watched.last = event.seq;
     for (const listener of [...watched.listeners]) {
       try {
-        listener([event]);
+        listener(event);
       } catch (error) {
         logger.error({ err: error, task_id: event.task_id }, 'redis store: a watch listener threw');
       }
@@ -58,17 +58,16 @@ function createChannels(subscriber: Redis, logger: Logger) {
     subscriber[command](channel).catch((error: unknown) => logger.warn({ err: error, channel }, `redis store: ${command} failed`));
   return {
     deliver,
-    add(channel: string, listener: StoredListener): () => void {
+    add(channel: string, listener: EventWatcher): () => void {
       let watched = channels.get(channel);
       if (!watched) {
         channels.set(channel, (watched = { listeners: new Set(), last: 0 }));
         void send('subscribe', channel);
       }
-      const own: StoredListener = (events) => listener(events);
       const mine = watched;
-      mine.listeners.add(own);
+      mine.listeners.add(listener);
       return () => {
-        if (!mine.listeners.delete(own) || mine.listeners.size > 0 || channels.get(channel) !== mine) return;
+        if (!mine.listeners.delete(listener) || mine.listeners.size > 0 || channels.get(channel) !== mine) return;
         channels.delete(channel);
         void send('unsubscribe', channel);
       };

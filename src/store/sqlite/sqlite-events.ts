@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { TERMINAL_EVENT_TYPES, type TaskEvent } from '../../events/event.js';
 import type { StoreError } from '../store-error.js';
 import { createSeqCounter } from '../seq-counter.js';
+import { createTaskWatchers } from '../task-watchers.js';
 import type { EventStore, StoredListener } from '../store.js';
 import type { WriteGuard } from './write-guard.js';
 
@@ -42,8 +43,10 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
     for (const e of events) insertOne(e);
   });
 
+  const watchers = createTaskWatchers();
   const publish = (events: TaskEvent[]) => {
     for (const listener of [...listeners]) listener(events);
+    watchers.publish(events);
   };
 
   /** After a batch was refused (not merely held back): write one by one, dropping what is refused. */
@@ -113,14 +116,7 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
       listeners.add(own);
       return () => void listeners.delete(own);
     },
-    watch(taskId, listener) {
-      const own: StoredListener = (events) => {
-        const mine = events.filter((e) => e.task_id === taskId);
-        if (mine.length) listener(mine);
-      };
-      listeners.add(own);
-      return () => void listeners.delete(own);
-    },
+    watch: watchers.watch,
     async after(taskId, afterSeq) {
       flush();
       return after.all(taskId, afterSeq).map((r) => JSON.parse(r.event) as TaskEvent);
