@@ -2,7 +2,7 @@
  * `npm run bench`: orchestration overhead against a zero-latency model, and SSE fan-out to 1,000
  * clients, each next to a baseline measured in the same run. Prints a markdown table.
  *
- * Parts: overhead, sse, health, corpus, store, quality, loop, calculate, render (all by default). Name some on the
+ * Parts: overhead, sse, health, corpus, store, quality, loop, calculate, render, cluster (all by default). Name some on the
  * command line (`npm run bench -- loop store`; commas work too) or in BENCH_ONLY (comma-separated);
  * the command line wins. An unknown part stops the bench before anything runs.
  *
