@@ -189,32 +189,6 @@ describe('/mcp: a cancelled handshake-era call', () => {
   });
 });
 
-describe('/mcp: a cancelled handshake-era call', () => {
-  it('ends the response of a wait: true call once the client sends notifications/cancelled', async () => {
-    const { server } = await servers.withFake({ respond: () => ({ hang: true }) }, { SSE_HEARTBEAT_MS: '100' });
-    const session = (await post(server.url, initialize())).headers['mcp-session-id'] as string;
-    const headers = { accept: ACCEPT, 'content-type': 'application/json', 'mcp-session-id': session, 'mcp-protocol-version': HANDSHAKE };
-    const call = { jsonrpc: '2.0', id: 21, method: 'tools/call', params: { name: 'orchestrate_search', arguments: { query: 'cancel me', num_agents: 1, wait: true } } };
-    const res = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(call) });
-    expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    // A first keep-alive: the call is running.
-    expect((await reader.read()).done).toBe(false);
-    const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 21, reason: 'user' } };
-    expect((await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(cancel) })).status).toBe(202);
-    // No answer is sent for a cancelled request (MCP), and the response ends instead of sending keep-alives for ever.
-    let text = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
-    expect(text).not.toMatch(/"id":21/);
-    const tasks = await server.services.orchestrator.list({ limit: 5 });
-    expect(tasks.tasks[0]!.status).toBe('cancelled');
-  });
-});
-
 describe('/mcp: session limit', () => {
   let services: Services | undefined;
   afterEach(async () => services?.close());
