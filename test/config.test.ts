@@ -110,3 +110,24 @@ describe('bad values', () => {
     expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'MAX_ACTIVE_TASKS', 'PORT']);
   });
 });
+
+describe('STORE=redis', () => {
+  it('needs REDIS_URL, and says so in one line', () => {
+    expect(configProblems({ STORE: 'redis' })).toEqual(['REDIS_URL: STORE=redis needs it (e.g. redis://127.0.0.1:6379)']);
+  });
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://, without echoing it (it may hold a password)', () => {
+    const [line] = configProblems({ STORE: 'redis', REDIS_URL: 'http://:hunter2@cache:6379' });
+    expect(line).toMatch(/^REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(line).not.toContain('hunter2');
+  });
+
+  it('reads the URL, prefix, instance tag and takeover lock, with their defaults', () => {
+    const config = loadConfig({ STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:6379/2' });
+    expect(config.redis).toEqual({ url: 'redis://127.0.0.1:6379/2', prefix: 'mcpo', lockMs: 10_000 });
+    expect(config.instanceTag).toBeUndefined();
+    const tagged = loadConfig({ STORE: 'redis', REDIS_URL: 'rediss://cache:6380', REDIS_PREFIX: 'prod:a', INSTANCE_TAG: 'p5061', TAKEOVER_LOCK_MS: '3000' });
+    expect([tagged.redis.prefix, tagged.instanceTag, tagged.redis.lockMs]).toEqual(['prod:a', 'p5061', 3000]);
+    expect(configProblems({ STORE: 'redis', REDIS_URL: 'redis://x', INSTANCE_TAG: 'p 5061' })[0]).toMatch(/^INSTANCE_TAG: /);
+  });
+});
