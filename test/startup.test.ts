@@ -3,17 +3,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAIN, cleanupChildren, listeningPort, logLines, run, scratchDir } from './helpers/child-process.js';
+import { freePort } from './helpers/ports.js';
 
 afterEach(cleanupChildren);
-
-/** A loopback port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Start the server with `env`; it must exit 1 with exactly one stderr line, which is answered. */
 async function oneLineFailure(env: Record<string, string>): Promise<string> {

@@ -10,6 +10,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FakeUpstream } from '../../test/helpers/fake-upstream.js';
+import { nextMessage, stopChild } from './child-ipc.js';
 import type { FanoutClientsResult } from './cluster-sse-clients.js';
 import { getRecord, researchBody, submitResearch } from './cluster-throughput.js';
 
@@ -40,35 +41,6 @@ export interface FanoutResult {
 const CLIENTS_SCRIPT = fileURLToPath(new URL('./cluster-sse-clients.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The next IPC message of `type` from the child; rejects if it reports an error, exits, or takes over `timeoutMs`. */
-function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string; message?: string }) => {
-      if (message.type === type) done(() => resolve(message as T));
-      else if (message.type === 'error') done(() => reject(new Error(`sse clients: ${message.message}`)));
-    };
-    const onExit = (code: number | null) => done(() => reject(new Error(`sse clients exited with ${code}`)));
-    const timer = setTimeout(() => done(() => reject(new Error(`sse clients: no ${type} within ${timeoutMs} ms`))), timeoutMs);
-    const done = (settle: () => void) => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      settle();
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) child.disconnect(); // the clients exit on disconnect
-  const timer = setTimeout(() => child.kill(), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Wait until `check` holds, polling every 20 ms; rejects with `what` after `timeoutMs`. */
 async function until(check: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; !check(); await sleep(20)) {
@@ -96,12 +68,12 @@ export async function measureFanout(urls: string[], upstream: FakeUpstream, opti
     await until(() => held() >= options.agents, 30_000, () => `fan-out task: ${held()} of ${options.agents} worker calls reached the model`);
     const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof'));
     child = fork(CLIENTS_SCRIPT, [taskId, String(options.clients), String(options.timeoutMs), ...urls], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await nextMessage(child, 'ready', 60_000);
+    await nextMessage(child, 'ready', 60_000, 'sse clients');
     await sleep(300); // the last SUBSCRIBEs reach Redis
     const from = Date.now();
     child.send({ type: 'live', from });
-    await nextMessage(child, 'armed', 10_000);
-    const result = nextMessage<FanoutClientsResult>(child, 'result', options.timeoutMs + 10_000);
+    await nextMessage(child, 'armed', 10_000, 'sse clients');
+    const result = nextMessage<FanoutClientsResult>(child, 'result', options.timeoutMs + 10_000, 'sse clients');
     result.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
     release();
     const clients = await result;

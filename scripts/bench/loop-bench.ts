@@ -6,7 +6,7 @@
  * `agents` agents each run, until every one has finished. The probe has its own event loop, so a
  * late answer is the server's lateness, not the probe's.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,7 @@ import { createHttpServer } from '../../src/http/server.js';
 import { createLogger } from '../../src/logger.js';
 import type { TaskRecord } from '../../src/orchestrator/task.js';
 import { createServices, type Services } from '../../src/services.js';
+import { nextMessage, stopChild } from './child-ipc.js';
 import { ms, num, ratio, type Row } from './report.js';
 
 export interface LoopOptions {
@@ -117,31 +118,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === THIS_FILE) runProbe();
 
 // ---- the bench (this process) ----
 
-function nextReply<T extends ProbeReply>(child: ChildProcess, type: T['type'], timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(new Error(`loop probe: no ${type} within ${timeoutMs} ms`))), timeoutMs);
-    const onMessage = (reply: ProbeReply) => reply.type === type && finish(() => resolve(reply as T));
-    const onExit = (code: number | null) => finish(() => reject(new Error(`loop probe exited with ${code}`)));
-    const finish = (settle: () => void) => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      settle();
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) child.disconnect(); // the probe exits on disconnect
-  const timer = setTimeout(() => child.kill(), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /** Nearest-rank percentile of sorted values. */
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
@@ -229,19 +205,19 @@ export async function measureLoop(options: LoopOptions): Promise<LoopResult> {
   const child = fork(THIS_FILE, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   try {
-    await nextReply(child, 'ready', 30_000);
+    await nextMessage(child, 'ready', 30_000, 'loop probe');
     const health = `${target.url}/health`;
     // Warm-up, not reported: the first answers pay for JIT and lazy initialisation.
     child.send({ type: 'run', url: health, everyMs: options.everyMs, count: 50 } satisfies ProbeCommand);
-    await nextReply(child, 'result', 60_000);
+    await nextMessage(child, 'result', 60_000, 'loop probe');
     // …and so do the first research task and the first client request of this process (fetch loads
     // undici on first use): one task, run to its end before anything is measured.
     await waitForTasks(target.services, await submitAll(target.url, { ...options, tasks: 1 }), options.timeoutMs);
     child.send({ type: 'run', url: health, everyMs: options.everyMs, count: options.idleProbes } satisfies ProbeCommand);
-    const idle = stats(await nextReply<Extract<ProbeReply, { type: 'result' }>>(child, 'result', 60_000));
+    const idle = stats(await nextMessage<Extract<ProbeReply, { type: 'result' }>>(child, 'result', 60_000, 'loop probe'));
 
     child.send({ type: 'run', url: health, everyMs: options.everyMs } satisfies ProbeCommand);
-    const underLoad = nextReply<Extract<ProbeReply, { type: 'result' }>>(child, 'result', options.timeoutMs + 60_000);
+    const underLoad = nextMessage<Extract<ProbeReply, { type: 'result' }>>(child, 'result', options.timeoutMs + 60_000, 'loop probe');
     underLoad.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
     loopDelay.enable();
     const ids = await submitAll(target.url, options);

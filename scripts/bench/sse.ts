@@ -1,5 +1,6 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nextMessage, stopChild } from './child-ipc.js';
 import type { ClientsResult } from './sse-clients.js';
 import { wallNow, type SseTarget } from './sse-servers.js';
 
@@ -30,26 +31,6 @@ export interface SseRun {
 const CLIENTS_SCRIPT = fileURLToPath(new URL('./sse-clients.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The next IPC message of `type` from the child; rejects if it reports an error, exits, or takes over `timeoutMs`. */
-function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { type: string; message?: string }) => {
-      if (message.type === type) done(() => resolve(message as T));
-      else if (message.type === 'error') done(() => reject(new Error(`sse clients: ${message.message}`)));
-    };
-    const onExit = (code: number | null) => done(() => reject(new Error(`sse clients exited with ${code}`)));
-    const timer = setTimeout(() => done(() => reject(new Error(`sse clients: no ${type} within ${timeoutMs} ms`))), timeoutMs);
-    const done = (settle: () => void) => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      settle();
-    };
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
 /**
  * Append `events` bench events, `burst` at a time on a fixed schedule (late bursts go at once).
  * Returns when it started and the CPU time spent inside `broadcast` (the synchronous fan-out;
@@ -69,15 +50,6 @@ async function pace(target: SseTarget, options: SseOptions): Promise<{ started: 
   return { started, fanoutMs };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  if (child.connected) child.disconnect();
-  const timer = setTimeout(() => child.kill(), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 /**
  * Start a server, open `clients` streams from a child process, append `events` bench events,
  * and collect what the clients saw. Stops the server and the child whatever happens.
@@ -89,12 +61,12 @@ export async function measureSse(start: () => Promise<SseTarget>, options: SseOp
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--cpu-prof'));
   const child = fork(CLIENTS_SCRIPT, args, { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    await nextMessage(child, 'ready', 30_000);
+    await nextMessage(child, 'ready', 30_000, 'sse clients');
     for (let waited = 0; target.subscribers() < options.clients; waited += 10) {
       if (waited > 5_000) throw new Error(`${target.name}: only ${target.subscribers()} of ${options.clients} clients subscribed`);
       await sleep(10);
     }
-    const result = nextMessage<ClientsResult>(child, 'result', options.timeoutMs + 10_000);
+    const result = nextMessage<ClientsResult>(child, 'result', options.timeoutMs + 10_000, 'sse clients');
     result.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const cpuBefore = process.cpuUsage();
     const { started: firstAppend, fanoutMs } = await pace(target, options);

@@ -1,26 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AgentBudgetClosedError, createRedisAgentBudget, type AgentBudget, type RedisAgentBudgetOptions } from '../../src/cluster/agent-budget.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { createConnections, createGauge, sinkLogger, sleep, until } from './connections.js';
+import { createGauge, sinkLogger, sleep, until, useRedis } from './connections.js';
 
-let server: RedisServer;
-let connections: ReturnType<typeof createConnections>;
-let admin: Redis;
+const db = useRedis();
 const budgets: AgentBudget[] = [];
 let n = 0;
 
-beforeAll(async () => {
-  server = await startRedis();
-  connections = createConnections(server.url);
-  admin = connections.open();
-});
 afterEach(async () => {
   await Promise.all(budgets.splice(0).map((budget) => budget.close()));
-});
-afterAll(async () => {
-  await connections?.closeAll();
-  await server?.stop();
 });
 
 /** A fresh key for each test, so that leftovers of one never count in another. */
@@ -28,7 +15,7 @@ const freshKey = () => `test:budget:${++n}`;
 
 /** One "instance": its own connection, logger and budget. */
 function instance(key: string, name: string, options: Partial<RedisAgentBudgetOptions> = {}) {
-  const redis = connections.open();
+  const redis = db.connections.open();
   const { logger, sink } = sinkLogger();
   const budget = createRedisAgentBudget({ redis, key, max: 1, instanceId: name, logger, ...options });
   budgets.push(budget);
@@ -50,7 +37,7 @@ function holds() {
   };
 }
 
-const subscribers = async (key: string) => Number(((await admin.pubsub('NUMSUB', `${key}:released`)) as [string, number])[1]);
+const subscribers = async (key: string) => Number(((await db.admin.pubsub('NUMSUB', `${key}:released`)) as [string, number])[1]);
 
 describe('createRedisAgentBudget', () => {
   it('never runs more than max at once across three instances, and runs them all', async () => {
@@ -73,9 +60,9 @@ describe('createRedisAgentBudget', () => {
     const h = holds();
     const runs = [a.budget.limiter(h.fn('a1')), a.budget.limiter(h.fn('a2'))];
     await until(() => h.started.length === 1 && h.started[0] === 'a1', 'a1 to start');
-    await until(async () => (await admin.zcard(`${key}:queue`)) === 1, 'a2 to join the line');
+    await until(async () => (await db.admin.zcard(`${key}:queue`)) === 1, 'a2 to join the line');
     runs.push(b.budget.limiter(h.fn('b1')));
-    await until(async () => (await admin.zcard(`${key}:queue`)) === 2, 'b1 to join the line');
+    await until(async () => (await db.admin.zcard(`${key}:queue`)) === 2, 'b1 to join the line');
     runs.push(a.budget.limiter(h.fn('a3'))); // behind a2 locally, so it joins the line after b1
     for (const name of ['a1', 'a2', 'b1', 'a3']) {
       await until(() => h.started.includes(name), `${name} to start`);
@@ -146,12 +133,12 @@ describe('createRedisAgentBudget', () => {
     const held = a.budget.limiter(h.fn('a1'));
     await until(() => h.started.includes('a1'), 'a1 to start');
     const waiting = a.budget.limiter(h.fn('a2')).catch((error: unknown) => error);
-    await until(async () => (await admin.zcard(`${key}:queue`)) === 1, 'a2 to join the line');
+    await until(async () => (await db.admin.zcard(`${key}:queue`)) === 1, 'a2 to join the line');
     const first = a.budget.close();
     expect(a.budget.close()).toBe(first);
     await first;
     expect(await waiting).toBeInstanceOf(AgentBudgetClosedError);
-    expect(await admin.zcard(`${key}:queue`)).toBe(0); // a2 left the line, so it holds up no one
+    expect(await db.admin.zcard(`${key}:queue`)).toBe(0); // a2 left the line, so it holds up no one
     await expect(a.budget.limiter(async () => 'late')).rejects.toBeInstanceOf(AgentBudgetClosedError);
     expect(await other.budget.inUse()).toBe(0);
     const before = Date.now();

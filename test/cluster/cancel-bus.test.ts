@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createCancelBus, type CancelBus } from '../../src/cluster/cancel-bus.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { createConnections, sinkLogger, sleep, until } from './connections.js';
+import { sinkLogger, sleep, until, useRedis } from './connections.js';
 
-let server: RedisServer;
-let connections: ReturnType<typeof createConnections>;
-let admin: Redis;
+const db = useRedis();
 let n = 0;
-
-beforeAll(async () => {
-  server = await startRedis();
-  connections = createConnections(server.url);
-  admin = connections.open();
-});
-afterAll(async () => {
-  await connections?.closeAll();
-  await server?.stop();
-});
 
 /** Two "instances" on one channel, each with its own connection; ready to hear notices. */
 async function pair(markTtlMs?: number): Promise<[CancelBus, CancelBus, ReturnType<typeof sinkLogger>]> {
   const channel = `test:cancel:${++n}`;
   const log = sinkLogger();
-  const open = () => createCancelBus({ redis: connections.open(), channel, logger: log.logger, ...(markTtlMs ? { markTtlMs } : {}) });
+  const open = () => createCancelBus({ redis: db.connections.open(), channel, logger: log.logger, ...(markTtlMs ? { markTtlMs } : {}) });
   const buses: [CancelBus, CancelBus] = [open(), open()];
   await Promise.all(buses.map((bus) => bus.ready));
   return [...buses, log];
@@ -46,9 +32,9 @@ describe('createCancelBus', () => {
   it('lets a task picked up after the notice see the cancel through the mark, with a TTL', async () => {
     const [a, b] = await pair(60_000);
     await a.publish('late-task'); // nobody listens yet
-    const late = createCancelBus({ redis: connections.open(), channel: `test:cancel:${n}`, logger: sinkLogger().logger });
+    const late = createCancelBus({ redis: db.connections.open(), channel: `test:cancel:${n}`, logger: sinkLogger().logger });
     expect(await late.isCancelled('late-task')).toBe(true);
-    const ttl = await admin.pttl(`test:cancel:${n}:late-task`);
+    const ttl = await db.admin.pttl(`test:cancel:${n}:late-task`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
     await Promise.all([a.close(), b.close(), late.close()]);

@@ -1,6 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { LogSink } from '../helpers/log-sink.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 
 /** Redis connections for one test file, each with an 'error' listener, all closed by `closeAll`. */
 export function createConnections(url: string) {
@@ -17,6 +19,46 @@ export function createConnections(url: string) {
     },
     async closeAll() {
       await Promise.all(opened.splice(0).map((redis) => redis.quit().catch(() => redis.disconnect())));
+    },
+  };
+}
+
+export type Connections = ReturnType<typeof createConnections>;
+
+/** The Redis of one test file, from `useRedis`; read its fields inside hooks and tests, once it has started. */
+export interface TestRedis {
+  readonly server: RedisServer;
+  readonly connections: Connections;
+  /** A connection of the test's own, for reading and setting keys directly; opened on first use. */
+  readonly admin: Redis;
+}
+
+/** A real `redis-server` for the calling test file: started in `beforeAll`; its connections closed and it stopped in `afterAll`. */
+export function useRedis(): TestRedis {
+  let server: RedisServer | undefined;
+  let connections: Connections | undefined;
+  let admin: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    connections = createConnections(server.url);
+  });
+  afterAll(async () => {
+    await connections?.closeAll();
+    await server?.stop();
+  });
+  const started = () => {
+    if (!server || !connections) throw new Error('useRedis: Redis is not started yet (read it inside a hook or test)');
+    return { server, connections };
+  };
+  return {
+    get server() {
+      return started().server;
+    },
+    get connections() {
+      return started().connections;
+    },
+    get admin() {
+      return (admin ??= started().connections.open());
     },
   };
 }

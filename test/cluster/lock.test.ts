@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { createRedisLock } from '../../src/cluster/lock.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { createConnections, sinkLogger, sleep } from './connections.js';
+import { sinkLogger, sleep, useRedis } from './connections.js';
 
-let server: RedisServer;
-let connections: ReturnType<typeof createConnections>;
-let admin: Redis;
+const db = useRedis();
 let n = 0;
-
-beforeAll(async () => {
-  server = await startRedis();
-  connections = createConnections(server.url);
-  admin = connections.open();
-});
-afterAll(async () => {
-  await connections?.closeAll();
-  await server?.stop();
-});
 
 /** The same lock as two instances see it, each over its own connection. */
 function twoInstances(ttlMs: number) {
   const key = `test:lock:${++n}`;
   const { logger, sink } = sinkLogger();
-  const open = () => createRedisLock({ redis: connections.open(), key, ttlMs, logger });
+  const open = () => createRedisLock({ redis: db.connections.open(), key, ttlMs, logger });
   return { key, sink, a: open(), b: open() };
 }
 
@@ -46,9 +32,9 @@ describe('createRedisLock', () => {
   it('releases the lock after fn, whether it returns or throws', async () => {
     const { key, a, b } = twoInstances(5000);
     await expect(a.tryRun(async () => 1)).resolves.toEqual({ ran: true, value: 1 });
-    expect(await admin.exists(key)).toBe(0);
+    expect(await db.admin.exists(key)).toBe(0);
     await expect(b.tryRun(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await admin.exists(key)).toBe(0);
+    expect(await db.admin.exists(key)).toBe(0);
     await expect(a.tryRun(async () => 2)).resolves.toEqual({ ran: true, value: 2 });
   });
 
@@ -67,18 +53,18 @@ describe('createRedisLock', () => {
   it("does not delete a lock that has passed to another owner, and tells fn it was lost", async () => {
     const { key, sink, a } = twoInstances(300);
     const run = a.tryRun(async (signal) => {
-      await admin.set(key, 'someone-else', 'PX', 10_000); // as if ours lapsed and another took it
+      await db.admin.set(key, 'someone-else', 'PX', 10_000); // as if ours lapsed and another took it
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
       return 'stopped';
     });
     await expect(run).resolves.toEqual({ ran: true, value: 'stopped' });
-    expect(await admin.get(key)).toBe('someone-else');
+    expect(await db.admin.get(key)).toBe('someone-else');
     expect(sink.text()).toContain('lock was lost');
   });
 
   it('lets the lock lapse after ttlMs when its holder is gone', async () => {
     const { key, a } = twoInstances(200);
-    await admin.set(key, 'crashed-holder', 'PX', 200);
+    await db.admin.set(key, 'crashed-holder', 'PX', 200);
     await expect(a.tryRun(async () => 'too soon')).resolves.toEqual({ ran: false });
     await sleep(300);
     await expect(a.tryRun(async () => 'after')).resolves.toEqual({ ran: true, value: 'after' });

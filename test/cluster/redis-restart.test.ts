@@ -1,24 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisAgentBudget, type AgentBudget } from '../../src/cluster/agent-budget.js';
 import { createCancelBus } from '../../src/cluster/cancel-bus.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { createConnections, createGauge, sinkLogger, sleep, until } from './connections.js';
+import { createGauge, sinkLogger, sleep, until, useRedis } from './connections.js';
 
-let server: RedisServer;
-let connections: ReturnType<typeof createConnections>;
+const db = useRedis();
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 
-beforeAll(async () => {
-  server = await startRedis();
-  connections = createConnections(server.url);
+beforeAll(() => {
   process.on('unhandledRejection', onUnhandled);
 });
 afterEach(() => vi.restoreAllMocks());
-afterAll(async () => {
+afterAll(() => {
   process.off('unhandledRejection', onUnhandled);
-  await connections?.closeAll();
-  await server?.stop();
 });
 
 /** What ioredis prints when a connection emits 'error' with no listener (one of ours, say). */
@@ -36,18 +30,18 @@ describe('Redis restarting under the cluster modules', () => {
     const gauge = createGauge();
     const { logger, sink } = sinkLogger();
     const budgets: AgentBudget[] = ['a', 'b', 'c'].map((name) =>
-      createRedisAgentBudget({ redis: connections.open(options), key, max: 2, leaseMs: 2000, instanceId: name, logger }),
+      createRedisAgentBudget({ redis: db.connections.open(options), key, max: 2, leaseMs: 2000, instanceId: name, logger }),
     );
     const runAll = (count: number) =>
       Promise.all(budgets.flatMap((budget) => Array.from({ length: count }, () => budget.limiter(() => gauge.run(50)))));
 
     const work = runAll(8);
     await until(() => gauge.done >= 2, 'some work to finish first');
-    const errorsBefore = connections.errors.length;
-    await server.restart({ downMs: 300 });
+    const errorsBefore = db.connections.errors.length;
+    await db.server.restart({ downMs: 300 });
     await work;
     expect(gauge.done).toBe(24);
-    expect(connections.errors.length).toBeGreaterThan(errorsBefore); // Redis really went away
+    expect(db.connections.errors.length).toBeGreaterThan(errorsBefore); // Redis really went away
 
     await runAll(2); // and the budgets still work afterwards
     expect(gauge.done).toBe(30);
@@ -67,12 +61,12 @@ describe('Redis restarting under the cluster modules', () => {
     const consoleError = vi.spyOn(console, 'error');
     const channel = 'test:restart:cancel';
     const { logger } = sinkLogger();
-    const a = createCancelBus({ redis: connections.open(), channel, logger });
-    const b = createCancelBus({ redis: connections.open(), channel, logger });
+    const a = createCancelBus({ redis: db.connections.open(), channel, logger });
+    const b = createCancelBus({ redis: db.connections.open(), channel, logger });
     await Promise.all([a.ready, b.ready]);
     const heard: string[] = [];
     b.onCancel((taskId) => heard.push(taskId));
-    await server.restart({ downMs: 300 });
+    await db.server.restart({ downMs: 300 });
     // ioredis subscribes again once it reconnects; until then a notice can be missed, the mark cannot.
     await a.publish('after-restart');
     expect(await b.isCancelled('after-restart')).toBe(true);

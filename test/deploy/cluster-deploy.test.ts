@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,11 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../src/config.js';
-import { caddyEnv, freePort, requireCaddy, type RunningCaddy } from './caddy.js';
+import { freePort } from '../helpers/ports.js';
+import { CLUSTER_CADDYFILE, clusterUpstreams, requireCaddy, runCaddy, validateCaddyfile, type RunningCaddy } from './caddy.js';
 
-const CLUSTER_CADDYFILE = path.join(PROJECT_ROOT, 'Caddyfile.cluster');
 const TEMPLATE = path.join(PROJECT_ROOT, 'scripts', 'mcp-orchestrator@.service');
-const CADDY = process.env.CADDY_BIN ?? 'caddy';
 
 /** A stand-in for one instance: answers who it is, holds SSE responses open until released. */
 interface Stub {
@@ -81,57 +80,6 @@ async function startStub(name: string): Promise<Stub> {
   return stub;
 }
 
-/** `caddy validate` on the cluster Caddyfile with `env`. */
-function validate(env: Record<string, string>) {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-caddy-'));
-  try {
-    const result = spawnSync(CADDY, ['validate', '--config', CLUSTER_CADDYFILE, '--adapter', 'caddyfile'], { env: caddyEnv(home, env), encoding: 'utf8' });
-    return { status: result.status, output: `${result.stdout}${result.stderr}` };
-  } finally {
-    fs.rmSync(home, { recursive: true, force: true });
-  }
-}
-
-/** `caddy run` with the cluster Caddyfile in front of `ports`; resolves once a request gets through. */
-async function startClusterCaddy(ports: number[]): Promise<RunningCaddy> {
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-caddy-'));
-  const [port, adminPort] = [await freePort(), await freePort()];
-  const url = `http://127.0.0.1:${port}`;
-  const env = caddyEnv(home, {
-    SITE_ADDRESS: url,
-    CADDY_ADMIN: `127.0.0.1:${adminPort}`,
-    UPSTREAM_HOST: '127.0.0.1',
-    ...Object.fromEntries(ports.map((p, i) => [`UPSTREAM_PORT_${i + 1}`, String(p)])),
-  });
-  const proc = spawn(CADDY, ['run', '--config', CLUSTER_CADDYFILE, '--adapter', 'caddyfile'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM'); // its own pid only
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(home, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      await stop();
-      throw new Error(`caddy exited with ${proc.exitCode}:\n${output}`);
-    }
-    if (await fetch(`${url}/mcp/ready`).then((r) => r.status === 200, () => false)) return { url, proc, output: () => output, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`caddy did not proxy within 20 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** An open SSE response through Caddy: its chunks as they arrive. */
 interface OpenStream {
   status: number;
@@ -199,7 +147,9 @@ describe('Caddyfile.cluster, run by caddy in front of three instances', () => {
   beforeAll(async () => {
     requireCaddy();
     stubs = [await startStub('A'), await startStub('B'), await startStub('C')];
-    caddy = await startClusterCaddy(stubs.map((s) => s.port));
+    // The stubs answer any path but /health and /sse: /mcp/ready getting through means Caddy is up.
+    const upstreams = clusterUpstreams(stubs.map((s) => s.port));
+    caddy = await runCaddy(CLUSTER_CADDYFILE, { ...upstreams, CADDY_ADMIN: `127.0.0.1:${await freePort()}` }, '/mcp/ready');
   }, 40_000);
   afterEach(() => {
     for (const stub of stubs) stub.release();
@@ -214,7 +164,7 @@ describe('Caddyfile.cluster, run by caddy in front of three instances', () => {
       {} as Record<string, string>,
       { SITE_ADDRESS: 'http://127.0.0.1:8088', UPSTREAM_HOST: '127.0.0.1', UPSTREAM_PORT_1: '6001', UPSTREAM_PORT_2: '6002', UPSTREAM_PORT_3: '6003', CADDY_ADMIN: 'off' },
     ]) {
-      const result = validate(env);
+      const result = validateCaddyfile(env, CLUSTER_CADDYFILE);
       expect(result.output).toContain('Valid configuration');
       expect(result.status).toBe(0);
     }

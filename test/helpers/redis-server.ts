@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports.js';
 
 /** A real `redis-server` (apt's) on a free loopback port, with its own scratch directory. */
 export interface RedisServer {
@@ -14,17 +15,6 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stop it and start a new one on the same port and directory (its append-only file kept). */
   restart(options?: { downMs?: number }): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

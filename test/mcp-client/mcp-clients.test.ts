@@ -6,12 +6,12 @@ import { McpToolError } from '../../src/mcp-client/errors.js';
 import type { McpServerConfig } from '../../src/mcp-client/servers-file.js';
 import { currentTimeTool } from '../../src/tools/builtin/current-time.js';
 import type { ToolRegistry } from '../../src/tools/registry.js';
+import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/test-server.js';
 import {
   captureLogs,
   filesystemEntry,
   fixtureEntry,
-  freePort,
   recordingRegistry,
   startEverything,
   tempDir,

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LogSink } from '../helpers/log-sink.js';
+import { freePort } from '../helpers/ports.js';
 import { PROJECT_ROOT } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { McpStdioServerConfig } from '../../src/mcp-client/servers-file.js';
@@ -14,15 +14,6 @@ const MODULES = path.join(PROJECT_ROOT, 'node_modules', '@modelcontextprotocol')
 export const FILESYSTEM_SERVER = path.join(MODULES, 'server-filesystem', 'dist', 'index.js');
 export const EVERYTHING_SERVER = path.join(MODULES, 'server-everything', 'dist', 'index.js');
 const FIXTURE_SERVER = path.join(PROJECT_ROOT, 'test', 'mcp-client', 'fixtures', 'fixture-server.ts');
-
-/** A loopback port nothing listens on (just now). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface EverythingServer {
   url: string;

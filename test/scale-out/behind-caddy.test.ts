@@ -1,34 +1,20 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/orchestrator/task.js';
-import { freePort, type RunningCaddy } from '../deploy/caddy.js';
-import { cleanupChildren, CLI, run, type Child } from '../helpers/child-process.js';
-import { startFakeUpstream, type FakeUpstream, type UpstreamAction, type UpstreamRequest } from '../helpers/fake-upstream.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { CLI, run, type Child } from '../helpers/child-process.js';
+import type { UpstreamAction, UpstreamRequest } from '../helpers/fake-upstream.js';
 import { MODERN } from '../mcp/clients.js';
-import { followStream, isAlive, killSlot, servedBy, startClusterCaddy, startSlotInstance, type Slot } from './caddy-cluster.js';
-import { getTask, logsOf, post, streamProblems, waitFinished } from './cluster.js';
+import { followStream, isAlive, killSlot, servedBy, startCaddyCluster, type CaddyCluster, type Slot } from './caddy-cluster.js';
+import { getTask, logsOf, post, streamProblems, untilMidTask, waitFinished } from './cluster.js';
 
 // The issue's "Done when": STORE=redis on three ports behind the shipped Caddyfile.cluster, run by
 // the real caddy, is one server for curl, the CLI and MCP clients. Everything goes through Caddy's
 // /mcp prefix; the instances are only read directly for their logs (which one served a request).
 
-let redis: RedisServer;
-let upstream: FakeUpstream;
-let caddy: RunningCaddy;
+let cluster: CaddyCluster;
 let slots: Slot[];
 /** The API as clients see it. */
 let base: string;
-
-const env = () => ({
-  REDIS_URL: redis.url,
-  OPENAI_BASE_URL: `${upstream.url}/v1`,
-  // Caddy on loopback is the trusted proxy (as the template unit's env file sets it): stream_url gets /mcp.
-  TRUST_PROXY: 'loopback',
-  // The tests poll hard; the shared limits have a test of their own.
-  RATE_LIMIT_PER_MIN: '0',
-  ORCHESTRATE_RATE_LIMIT_PER_MIN: '0',
-});
 
 const LONG = 'The tide tables show a steady pattern across the estuary, season after season. '.repeat(4);
 const isPlanner = (r: UpstreamRequest) => /planner/i.test(r.system);
@@ -53,21 +39,11 @@ const research = (marker: string) => ({ task: `Research ${marker}: what should a
 const slotOf = (tag: string | undefined) => slots.find((s) => s.tag === tag);
 
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startFakeUpstream(script);
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const instances = await Promise.all(ports.map((port) => startSlotInstance(port, env())));
-  slots = instances.map((instance, i) => ({ port: ports[i]!, tag: `p${ports[i]}`, instance }));
-  caddy = await startClusterCaddy(ports);
-  base = `${caddy.url}/mcp`;
+  cluster = await startCaddyCluster(script);
+  ({ slots, base } = cluster);
 }, 120_000);
 
-afterAll(async () => {
-  await caddy?.stop();
-  await cleanupChildren();
-  await upstream?.close();
-  await redis?.stop();
-});
+afterAll(() => cluster?.stop());
 
 describe('three instances on Redis behind Caddyfile.cluster, through /mcp', () => {
   it('curl: 202 with a stream_url under /mcp; a stream cut again and again resumes on other instances, gap-free, with one terminal event', async () => {
@@ -134,14 +110,8 @@ describe('three instances on Redis behind Caddyfile.cluster, through /mcp', () =
     const following = followStream(String(submitted.body.stream_url), { requestIdPrefix: `takeover-${taskId}`, timeoutMs: 80_000 });
     following.catch(() => undefined);
     // Mid-task: running, the first worker done, the others still answering.
-    let before: TaskRecord | undefined;
-    await expect
-      .poll(async () => {
-        before = await getTask(base, taskId);
-        return before.status === 'running' && !!before.result?.agent_results.some((x) => x.role === 'worker' && x.status === 'completed');
-      }, { timeout: 30_000, interval: 100 })
-      .toBe(true);
-    const runner = slotOf(before!.instance)!;
+    const before = await untilMidTask(base, taskId);
+    const runner = slotOf(before.instance)!;
     expect(runner).toBeDefined();
     // A second follower whose stream is open on the runner when it dies (Caddyfile.cluster sends a
     // request whose Mcp-Session-Id names an instance to that one first, whatever the path).

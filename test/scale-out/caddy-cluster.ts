@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/config.js';
 import type { TaskEvent } from '../../src/events/event.js';
-import { caddyEnv, freePort, requireCaddy, type RunningCaddy } from '../deploy/caddy.js';
+import { CLUSTER_CADDYFILE, clusterUpstreams, requireCaddy, runCaddy, type RunningCaddy } from '../deploy/caddy.js';
+import { cleanupChildren } from '../helpers/child-process.js';
+import { startFakeUpstream, type FakeUpstream, type UpstreamScript } from '../helpers/fake-upstream.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { openSse, type SseOutcome } from '../helpers/sse-client.js';
 import { logsOf, startInstance, type Instance } from './cluster.js';
 
@@ -12,47 +11,10 @@ import { logsOf, startInstance, type Instance } from './cluster.js';
 // Caddyfile.cluster, instances on known ports tagged as the template unit tags them, and a client
 // that follows an event stream as a browser's EventSource does.
 
-const CLUSTER_CADDYFILE = path.join(PROJECT_ROOT, 'Caddyfile.cluster');
-const CADDY = process.env.CADDY_BIN ?? 'caddy';
-
 /** `caddy run` with Caddyfile.cluster in front of `ports` (admin API off); resolves once `/mcp/health` answers through it. */
 export async function startClusterCaddy(ports: number[]): Promise<RunningCaddy> {
   requireCaddy();
-  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-caddy-'));
-  const url = `http://127.0.0.1:${await freePort()}`;
-  const env = caddyEnv(home, {
-    SITE_ADDRESS: url,
-    CADDY_ADMIN: 'off',
-    UPSTREAM_HOST: '127.0.0.1',
-    ...Object.fromEntries(ports.map((p, i) => [`UPSTREAM_PORT_${i + 1}`, String(p)])),
-  });
-  const proc = spawn(CADDY, ['run', '--config', CLUSTER_CADDYFILE, '--adapter', 'caddyfile'], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM'); // its own pid only
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    fs.rmSync(home, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      await stop();
-      throw new Error(`caddy exited with ${proc.exitCode}:\n${output}`);
-    }
-    if (await fetch(`${url}/mcp/health`).then((r) => r.status === 200, () => false)) return { url, proc, output: () => output, stop };
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`caddy did not proxy /mcp/health within 20 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return runCaddy(CLUSTER_CADDYFILE, { ...clusterUpstreams(ports), CADDY_ADMIN: 'off' });
 }
 
 /** One instance and the port Caddy knows it by. */
@@ -69,6 +31,47 @@ export async function startSlotInstance(port: number, env: Record<string, string
 }
 
 export const isAlive = (instance: Instance) => instance.child.proc.exitCode === null && instance.child.proc.signalCode === null;
+
+/** Redis, the fake model, three slots and Caddy in front of them, as behind-caddy and console-cluster run them. */
+export interface CaddyCluster {
+  redis: RedisServer;
+  upstream: FakeUpstream;
+  slots: Slot[];
+  caddy: RunningCaddy;
+  /** The API as clients see it: Caddy's /mcp. */
+  base: string;
+  /** Stop Caddy, every child process, the fake model and Redis; what never started is skipped. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Start a `CaddyCluster`: the fake model answers by `script`, and each instance runs on Redis with
+ * Caddy on loopback as its trusted proxy (as the template unit's env file sets it, so stream_url
+ * gets /mcp), the rate limits off (the tests poll hard; the shared limits have a test of their
+ * own), and `env` on top.
+ */
+export async function startCaddyCluster(script: UpstreamScript, env: Record<string, string> = {}): Promise<CaddyCluster> {
+  const parts: Partial<CaddyCluster> = {};
+  const stop = async () => {
+    await parts.caddy?.stop();
+    await cleanupChildren();
+    await parts.upstream?.close();
+    await parts.redis?.stop();
+  };
+  try {
+    const redis = (parts.redis = await startRedis());
+    const upstream = (parts.upstream = await startFakeUpstream(script));
+    const instanceEnv = { REDIS_URL: redis.url, OPENAI_BASE_URL: `${upstream.url}/v1`, TRUST_PROXY: 'loopback', RATE_LIMIT_PER_MIN: '0', ORCHESTRATE_RATE_LIMIT_PER_MIN: '0', ...env };
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const instances = await Promise.all(ports.map((port) => startSlotInstance(port, instanceEnv)));
+    const slots = instances.map((instance, i) => ({ port: ports[i]!, tag: `p${ports[i]}`, instance }));
+    const caddy = (parts.caddy = await startClusterCaddy(ports));
+    return { redis, upstream, slots, caddy, base: `${caddy.url}/mcp`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
 
 /** Kill the slot's process with SIGKILL, by its own pid, and wait until it is gone. */
 export async function killSlot(slot: Slot): Promise<void> {

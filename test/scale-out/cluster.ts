@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { listeningPort, logLines, MAIN, run, type Child } from '../helpers/child-process.js';
 import type { TaskEvent } from '../../src/events/event.js';
 import type { TaskRecord } from '../../src/orchestrator/task.js';
@@ -35,6 +36,16 @@ export async function getTask(base: string, taskId: string): Promise<TaskRecord>
   const response = await fetch(`${base}/tasks/${taskId}`);
   if (response.status !== 200) throw new Error(`GET /tasks/${taskId}: ${response.status} ${await response.text()}`);
   return (await response.json()) as TaskRecord;
+}
+
+/** Running with at least one worker finished: where the takeover tests kill a task's runner. */
+export const isMidTask = (r: TaskRecord) => r.status === 'running' && !!r.result?.agent_results.some((x) => x.role === 'worker' && x.status === 'completed');
+
+/** Poll `base` (for up to 30 s) until the task is mid-task; answers that record, whose `instance` is its runner. */
+export async function untilMidTask(base: string, taskId: string): Promise<TaskRecord> {
+  let record: TaskRecord | undefined;
+  await expect.poll(async () => isMidTask((record = await getTask(base, taskId))), { timeout: 30_000, interval: 100 }).toBe(true);
+  return record!;
 }
 
 /** Poll until every task is in a final state (on any live instance); returns their records. */

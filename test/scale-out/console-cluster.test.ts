@@ -1,15 +1,11 @@
 import type { Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '../../src/events/event.js';
-import type { TaskRecord } from '../../src/orchestrator/task.js';
-import { freePort, type RunningCaddy } from '../deploy/caddy.js';
-import { cleanupChildren } from '../helpers/child-process.js';
-import { startFakeUpstream, type FakeUpstream, type UpstreamAction, type UpstreamRequest } from '../helpers/fake-upstream.js';
-import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import type { UpstreamAction, UpstreamRequest } from '../helpers/fake-upstream.js';
 import { roleOf } from '../integration/harness.js';
 import { launchBrowser, screenshot, type Browser } from '../web/browser.js';
-import { isAlive, killSlot, servedBy, startClusterCaddy, startSlotInstance, type Slot } from './caddy-cluster.js';
-import { getTask, post, readStream, streamProblems, waitFinished } from './cluster.js';
+import { isAlive, killSlot, servedBy, startCaddyCluster, type CaddyCluster, type Slot } from './caddy-cluster.js';
+import { getTask, post, readStream, streamProblems, untilMidTask, waitFinished } from './cluster.js';
 
 // The web console in a real Chromium at Caddy's /mcp/ in front of three STORE=redis instances
 // (Caddyfile.cluster, run by the real caddy) is one server: a research task started from its form
@@ -19,23 +15,11 @@ import { getTask, post, readStream, streamProblems, waitFinished } from './clust
 // on a live instance, and follows the task to its end after another instance took it over, every
 // event once.
 
-let redis: RedisServer;
-let upstream: FakeUpstream;
-let caddy: RunningCaddy;
+let cluster: CaddyCluster;
 let slots: Slot[];
 let browser: Browser;
 /** The console and the API as the browser sees them. */
 let base: string;
-
-const env = () => ({
-  REDIS_URL: redis.url,
-  OPENAI_BASE_URL: `${upstream.url}/v1`,
-  TRUST_PROXY: 'loopback',
-  RATE_LIMIT_PER_MIN: '0',
-  ORCHESTRATE_RATE_LIMIT_PER_MIN: '0',
-  // A dead runner's lock lapses after 3 s (default 10 s): the takeover comes within about 4.5 s.
-  TAKEOVER_LOCK_MS: '3000',
-});
 
 const STREAMED = 'Clients that lose the event stream reconnect with Last-Event-ID and carry on where they left off. '.repeat(3);
 const REPORT = '## Findings\n\nA console that loses its stream resumes it through any instance [1].\n';
@@ -124,23 +108,16 @@ const pageStreams = async (taskId: string): Promise<PageStream[]> =>
 const timelineSeqs = async () => (await browser.page.locator('#timeline .seq').allTextContents()).map((t) => Number(t.replace('#', '')));
 
 beforeAll(async () => {
-  redis = await startRedis();
-  upstream = await startFakeUpstream(script);
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const instances = await Promise.all(ports.map((port) => startSlotInstance(port, env())));
-  slots = instances.map((instance, i) => ({ port: ports[i]!, tag: `p${ports[i]}`, instance }));
-  caddy = await startClusterCaddy(ports);
-  base = `${caddy.url}/mcp`;
+  // A dead runner's lock lapses after 3 s (default 10 s): the takeover comes within about 4.5 s.
+  cluster = await startCaddyCluster(script, { TAKEOVER_LOCK_MS: '3000' });
+  ({ slots, base } = cluster);
   browser = await launchBrowser();
   await browser.page.addInitScript(RECORD_STREAMS);
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await caddy?.stop();
-  await cleanupChildren();
-  await upstream?.close();
-  await redis?.stop();
+  await cluster?.stop();
 });
 
 describe('the web console at Caddy\'s /mcp/ in front of three instances', () => {
@@ -292,15 +269,9 @@ describe('the web console at Caddy\'s /mcp/ in front of three instances', () => 
       const taskId = await startResearchInConsole(`Research ${marker}: what should a buyer know?`);
 
       // Mid-task: running, the first worker done (in the API and on the page), the others still answering.
-      let before: TaskRecord | undefined;
-      await expect
-        .poll(async () => {
-          before = await getTask(base, taskId);
-          return before.status === 'running' && !!before.result?.agent_results.some((x) => x.role === 'worker' && x.status === 'completed');
-        }, { timeout: 30_000, interval: 100 })
-        .toBe(true);
-      const runner = slotOf(before!.instance)!;
-      expect(runner, `runner ${before!.instance}`).toBeDefined();
+      const before = await untilMidTask(base, taskId);
+      const runner = slotOf(before.instance)!;
+      expect(runner, `runner ${before.instance}`).toBeDefined();
       await page.locator('.agent[data-agent-id^=worker][data-status=completed]').first().waitFor({ timeout: 10_000 });
       await page.locator('#task-status[data-status=running]').waitFor();
       expect(connections).toHaveLength(1);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MAIN, cleanupChildren, run } from '../helpers/child-process.js';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { freePort } from '../helpers/ports.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { startInstance } from './cluster.js';
 
 afterEach(cleanupChildren);

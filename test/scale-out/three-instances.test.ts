@@ -6,7 +6,7 @@ import { startFakeUpstream, type FakeUpstream, type UpstreamAction } from '../he
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { openTaskStream } from '../helpers/sse-client.js';
 import type { TaskRecord } from '../../src/orchestrator/task.js';
-import { getTask, post, readStream, startInstance, streamProblems, waitFinished, type Instance } from './cluster.js';
+import { getTask, isMidTask, post, readStream, startInstance, streamProblems, waitFinished, type Instance } from './cluster.js';
 
 // Three real instances (`src/main.ts`, STORE=redis) on one real redis-server, one fake model
 // server on a real socket: what SPEC §8 promises of N instances, tried as a client would.
@@ -146,12 +146,11 @@ describe('three instances on one Redis', () => {
       ids.push(String(submitted.body.task_id));
     }
     // Two running on each instance (MAX_ACTIVE_TASKS=2); wait until A and B each run a task with a finished worker.
-    const midTask = (r: TaskRecord) => r.status === 'running' && !!r.result?.agent_results.some((x) => x.role === 'worker' && x.status === 'completed');
     let before: TaskRecord[] = [];
     await expect
       .poll(async () => {
         before = (await Promise.all(ids.map((id) => getTask(c.url, id)))).filter((r) => (r.instance === 'a' || r.instance === 'b') && r.status === 'running');
-        return ['a', 'b'].every((name) => before.some((r) => r.instance === name && midTask(r)));
+        return ['a', 'b'].every((name) => before.some((r) => r.instance === name && isMidTask(r)));
       }, { timeout: 30_000, interval: 100 })
       .toBe(true);
     const finishedBefore = new Map(before.map((r) => [r.task_id, r.result!.agent_results.filter((x) => x.role === 'worker' && x.status === 'completed').map((x) => x.subtask)]));

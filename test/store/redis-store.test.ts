@@ -4,32 +4,13 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskEvent } from '../../src/events/event.js';
 import { createLogger } from '../../src/logger.js';
-import { emptyUsage, type TaskRecord, type TaskStatus } from '../../src/orchestrator/task.js';
 import { isStoreError, type StoreError } from '../../src/store/store-error.js';
 import { createRedisStore } from '../../src/store/redis/redis-store.js';
 import type { OutboxMessage, Store, UnnumberedEvent } from '../../src/store/store.js';
 import { LogSink } from '../helpers/log-sink.js';
-import { freePort, startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { describeStoreContract } from './store-contract.js';
-
-function task(id: string, status: TaskStatus = 'pending', extra: Partial<TaskRecord> = {}): TaskRecord {
-  const final = status === 'completed' || status === 'failed' || status === 'cancelled';
-  return {
-    task_id: id,
-    status,
-    pattern: 'swarm',
-    title: id,
-    input: { query: id },
-    provider: 'local',
-    model: 'extractive',
-    created_at: new Date().toISOString(),
-    started_at: null,
-    completed_at: final ? new Date().toISOString() : null,
-    progress: { phase: 'queued', agents_total: 0, agents_done: 0, agents_failed: 0 },
-    usage: emptyUsage(),
-    ...extra,
-  };
-}
+import { freePort } from '../helpers/ports.js';
+import { startRedis, type RedisServer } from '../helpers/redis-server.js';
+import { describeStoreContract, task } from './store-contract.js';
 
 const event = (taskId: string, data: Record<string, unknown> = {}): UnnumberedEvent => ({
   event_type: 'agent_progress',

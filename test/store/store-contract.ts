@@ -21,6 +21,7 @@ export interface OpenedStore {
 /** How long to wait for a write a store makes later (a batch, a round trip). */
 const WRITE_TIMEOUT_MS = 5000;
 
+/** A task record as the orchestrator inserts it: `status` (pending by default), finished ones with `completed_at` set, and `extra` on top. */
 export function task(id: string, status: TaskStatus = 'pending', extra: Partial<TaskRecord> = {}): TaskRecord {
   return {
     task_id: id,

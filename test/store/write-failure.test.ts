@@ -5,36 +5,18 @@ import type Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEventLog } from '../../src/events/event-log.js';
 import type { TaskEvent } from '../../src/events/event.js';
-import { emptyUsage, type TaskRecord, type TaskStatus } from '../../src/orchestrator/task.js';
 import { StoreError, toStoreError } from '../../src/store/store-error.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store, UnnumberedEvent } from '../../src/store/store.js';
 import { waitFor } from '../helpers/test-server.js';
 import { mountTmpfs, openFullableStore, type FullableStore } from './full-disk.js';
+import { task } from './store-contract.js';
 
 /**
  * Regression: a SQLite write the disk refused (SQLITE_FULL) was thrown out of the store's
  * background event flush, an uncaught exception that ended the process. These fill a small tmpfs
  * for real (or, without root, cap SQLite's page count: the same SQLITE_FULL).
  */
-
-function task(id: string, status: TaskStatus = 'running', extra: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    task_id: id,
-    status,
-    pattern: 'swarm',
-    title: id,
-    input: { query: id },
-    provider: 'local',
-    model: 'extractive',
-    created_at: new Date().toISOString(),
-    started_at: null,
-    completed_at: null,
-    progress: { phase: 'agents', agents_total: 0, agents_done: 0, agents_failed: 0 },
-    usage: emptyUsage(),
-    ...extra,
-  };
-}
 
 // About 40 KB each: thirty need more pages than a full disk has. The store numbers them.
 const big = (taskId: string, n: number, type: TaskEvent['event_type'] = 'agent_progress'): UnnumberedEvent => ({
@@ -63,7 +45,7 @@ describe('SQLite store on a full disk', () => {
   it('holds events a flush cannot write, without throwing, and writes them in order once space is back', async () => {
     opened = openFullableStore(mount?.dir);
     const { store } = opened;
-    await store.tasks.insert(task('a'));
+    await store.tasks.insert(task('a', 'running'));
     opened.fill();
     for (let n = 1; n <= 30; n++) store.events.append(big('a', n));
     await tick(); // the background flush: it used to throw here, uncaught
@@ -86,7 +68,7 @@ describe('SQLite store on a full disk', () => {
   it('holds a save it cannot write (reads see it), refuses new tasks meanwhile, and writes it once space is back', async () => {
     opened = openFullableStore(mount?.dir);
     const { store, dataDir } = opened;
-    await store.tasks.insert(task('a'));
+    await store.tasks.insert(task('a', 'running'));
     opened.fill();
     const failed = task('a', 'failed', { error: { code: 'store_unavailable', message: 'x' }, title: 'y'.repeat(1_000_000) });
     expect(() => store.tasks.save(failed)).not.toThrow();
@@ -115,7 +97,7 @@ describe('SQLite store on a full disk', () => {
     opened = openFullableStore(mount?.dir);
     const { store } = opened;
     const log = createEventLog(store.events);
-    await store.tasks.insert(task('a'));
+    await store.tasks.insert(task('a', 'running'));
     log.append('a', { event_type: 'workflow_start' });
     await tick();
     const seen: TaskEvent[] = [];
@@ -143,8 +125,8 @@ describe('SQLite store on a full disk', () => {
     store.onWriteError((error, ids) => failures.push([error, ids]));
     const stored: TaskEvent[] = [];
     store.events.onStored((events) => stored.push(...events));
-    await store.tasks.insert(task('a'));
-    await store.tasks.insert(task('b'));
+    await store.tasks.insert(task('a', 'running'));
+    await store.tasks.insert(task('b', 'running'));
     opened.fill();
     for (let i = 1; i <= 30; i++) store.events.append(big(i % 2 ? 'a' : 'b', Math.ceil(i / 2)));
     await tick();
