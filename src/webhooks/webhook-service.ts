@@ -105,6 +105,10 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   // One event at a time, in the order they were stored, so messages are queued in that order too.
   let queued: Promise<void> = Promise.resolve();
   const stop = options.events.onAppend((event) => {
+    // Most events (agent_progress above all) go to no registration: known at once from the cache,
+    // they skip the queue.
+    const cached = cache.get(event.task_id);
+    if (cached && event.event_type !== 'stream_closed' && !cached.some((r) => r.events.includes(event.event_type))) return;
     queued = queued.then(() =>
       enqueue(event).catch((error: unknown) => {
         // The workflow must not fail because its webhook could not be queued.
