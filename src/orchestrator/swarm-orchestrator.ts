@@ -195,23 +195,22 @@ export class SwarmOrchestrator {
     return record;
   }
 
-  private async readStored(taskId: string): Promise<TaskRecord | undefined> {
+  /** A store read; a store that cannot be reached (Redis away) is `unavailable` (503), with its reason. */
+  private async read<T>(read: () => Promise<T>): Promise<T> {
     try {
-      return await this.store.tasks.get(taskId);
+      return await read();
     } catch (error) {
       if (isStoreError(error) && error.unavailable) throw new UnavailableError(error.message);
       throw error;
     }
   }
 
+  private readStored(taskId: string): Promise<TaskRecord | undefined> {
+    return this.read(() => this.store.tasks.get(taskId));
+  }
+
   async list(options: ListTasksOptions): Promise<TaskPage> {
-    let page: TaskPage;
-    try {
-      page = await this.store.tasks.list(options);
-    } catch (error) {
-      if (isStoreError(error) && error.unavailable) throw new UnavailableError(error.message);
-      throw error;
-    }
+    const page = await this.read(() => this.store.tasks.list(options));
     page.tasks = page.tasks.map((t) => {
       const live = this.running.get(t.task_id)?.record;
       return live ? structuredClone(live) : t;
