@@ -7,7 +7,7 @@
  * the command line wins. An unknown part stops the bench before anything runs.
  *
  * Knobs (environment): BENCH_ROUNDS, BENCH_TASKS, BENCH_AGENTS, BENCH_SSE_CLIENTS,
- * BENCH_SSE_EVENTS, BENCH_SSE_EVERY_MS, BENCH_SSE_BURST, BENCH_CORPUS_DOCS, BENCH_LOOP_TASKS,
+ * BENCH_SSE_EVENTS, BENCH_SSE_EVERY_MS, BENCH_SSE_BURSTS (a pattern: 1,2,1,8), BENCH_SSE_ROUNDS, BENCH_CORPUS_DOCS, BENCH_LOOP_TASKS,
  * BENCH_LOOP_AGENTS, BENCH_ONLY. Exits 1 only when a correctness check fails (a task not
  * completed, a client missing an event); missed speed targets are reported.
  */
@@ -20,11 +20,11 @@ import { benchCluster } from './bench/cluster-bench.js';
 import { measureCorpus } from './bench/corpus-bench.js';
 import { measureHealth } from './bench/health-bench.js';
 import { measureLoop } from './bench/loop-bench.js';
-import { measureSse, type SseOptions, type SseRun } from './bench/sse.js';
+import type { SseOptions } from './bench/sse.js';
+import { benchSse } from './bench/sse-part.js';
 import { measureStore } from './bench/store-bench.js';
 import { measureRender } from './bench/render-bench.js';
 import { describeQuality, measureQuality, qualityRows } from './bench/quality.js';
-import { startBareServer, startOurServer } from './bench/sse-servers.js';
 
 const option = (name: string, fallback: number): number => {
   const value = Number(process.env[name] ?? fallback);
@@ -37,11 +37,12 @@ const TASKS = option('BENCH_TASKS', 60);
 const AGENTS = option('BENCH_AGENTS', 20);
 const SSE: SseOptions = {
   clients: option('BENCH_SSE_CLIENTS', 1000),
-  events: option('BENCH_SSE_EVENTS', 1000),
-  burst: option('BENCH_SSE_BURST', 1),
-  everyMs: option('BENCH_SSE_EVERY_MS', 20),
+  events: option('BENCH_SSE_EVENTS', 600),
+  bursts: (process.env.BENCH_SSE_BURSTS ?? '1,2,1,4,1,2,1,8').split(',').map((b) => Math.max(1, Math.round(Number(b))) || 1),
+  everyMs: option('BENCH_SSE_EVERY_MS', 50),
   timeoutMs: 60_000,
 };
+const SSE_ROUNDS = option('BENCH_SSE_ROUNDS', 3);
 // The baseline runs as many bare calls at once as the orchestrator allows model calls by default.
 const CONCURRENCY = loadConfig({}).limits.maxConcurrentAgents;
 const CORPUS_DOCS = option('BENCH_CORPUS_DOCS', 10_000);
@@ -87,22 +88,6 @@ function overheadRows(rounds: OverheadRound[]): Row[] {
   ];
 }
 
-function sseRows(ours: SseRun, bare: SseRun): Row[] {
-  const perDelivery = (r: SseRun) => (r.serverCpuMs * 1000) / Math.max(1, r.clients.received);
-  const fanout = (r: SseRun) => r.fanoutMs / SSE.events;
-  const ordered = (r: SseRun) => `${r.clients.complete}/${r.clients.connected}`;
-  const perfect = (r: SseRun) => r.clients.complete === r.clients.connected && r.clients.errors.length === 0;
-  return [
-    { metric: 'SSE deliveries per second', ours: num(ours.deliveredPerSec), baseline: num(bare.deliveredPerSec), ratio: ratio(ours.deliveredPerSec, bare.deliveredPerSec) },
-    { metric: 'SSE latency p50 (append → receipt)', ours: ms(ours.clients.p50), baseline: ms(bare.clients.p50), ratio: ratio(ours.clients.p50, bare.clients.p50) },
-    { metric: 'SSE latency p99', ours: ms(ours.clients.p99), baseline: ms(bare.clients.p99), ratio: ratio(ours.clients.p99, bare.clients.p99), target: '< 100 ms', pass: ours.clients.p99 < 100 },
-    { metric: 'SSE latency max', ours: ms(ours.clients.max, 0), baseline: ms(bare.clients.max, 0), ratio: ratio(ours.clients.max, bare.clients.max) },
-    { metric: 'SSE clients with every event, in order', ours: ordered(ours), baseline: ordered(bare), target: 'all', pass: perfect(ours) },
-    { metric: 'SSE fan-out CPU per event (append + 1,000 writes)', ours: ms(fanout(ours), 2), baseline: ms(fanout(bare), 2), ratio: ratio(fanout(ours), fanout(bare)) },
-    { metric: 'SSE server CPU per delivery', ours: `${num(perDelivery(ours), 1)} µs`, baseline: `${num(perDelivery(bare), 1)} µs`, ratio: ratio(perDelivery(ours), perDelivery(bare)) },
-  ];
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -117,16 +102,9 @@ async function main(): Promise<void> {
     rows.push(...overheadRows(await overheadRounds()));
   }
   if (ONLY.has('sse')) {
-    const offered = (SSE.burst / SSE.everyMs) * 1000;
-    console.log(`\nSSE: ${SSE.clients} clients in one child process (node:http, agent: false), server in this process;`);
-    console.log(`${SSE.events} events on one task, ${SSE.burst} every ${SSE.everyMs} ms (${num(offered)} events/s offered = ${num(offered * SSE.clients)} deliveries/s).`);
-    const ours = await measureSse(startOurServer, SSE);
-    const bare = await measureSse(startBareServer, SSE);
-    for (const run of [ours, bare]) {
-      console.log(`  ${run.name}: appends took ${ms(run.appendMs, 0)}, client CPU ${ms(run.clients.cpuMs, 0)}${run.clients.errors.length ? `; problems: ${run.clients.errors.join('; ')}` : ''}`);
-    }
-    rows.push(...sseRows(ours, bare));
-    broken = [ours, bare].some((r) => r.clients.complete !== r.clients.connected || r.clients.errors.length > 0);
+    const sse = await benchSse(SSE, SSE_ROUNDS);
+    rows.push(...sse.rows);
+    if (sse.broken) broken = true;
   }
   if (ONLY.has('health')) {
     console.log('\nHealth: autocannon, 10 connections, 5 s per run, ours and a bare Express 5 app alternating (two runs each).');

@@ -34,13 +34,18 @@ function closeServer(server: http.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
+/** Which store our server runs on: the default SQLite one, or Redis at `url` (`STORE=redis`). */
+export type OurStore = { kind: 'sqlite' } | { kind: 'redis'; url: string };
+
 /**
  * The real app (`createApp` over `createServices`, served by `createHttpServer` as in main.ts) on
  * a free port, with one running task whose planner hangs; bench events are appended to its log
- * with `services.events.append`.
+ * with `services.events.append`, so they go through the store as every event does (SQLite's
+ * batched commit, or Redis and back over pub/sub) before a client gets them.
  */
-export async function startOurServer(): Promise<SseTarget> {
-  const bench = await createBenchServices({ hang: true });
+export async function startOurServer(store: OurStore = { kind: 'sqlite' }): Promise<SseTarget> {
+  const env: Record<string, string> = store.kind === 'redis' ? { STORE: 'redis', REDIS_URL: store.url, REDIS_PREFIX: `bench${Date.now()}` } : { STORE: 'sqlite' };
+  const bench = await createBenchServices({ hang: true }, env);
   const { services } = bench;
   const { config } = services;
   const app = createApp({ ...services, publicBaseUrl: config.publicBaseUrl, trustProxy: config.trustProxy, sse: config.sse });
@@ -48,7 +53,7 @@ export async function startOurServer(): Promise<SseTarget> {
   const base = await listen(server);
   const task = await services.orchestrator.submit('swarm', searchInputSchema.parse({ query: 'sse fan-out bench', num_agents: 1 }));
   return {
-    name: 'ours',
+    name: `ours (${store.kind})`,
     url: `${base}/stream/${task.task_id}`,
     subscribers: () => services.events.followerCount(),
     broadcast(i) {

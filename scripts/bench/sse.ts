@@ -7,12 +7,19 @@ import { wallNow, type SseTarget } from './sse-servers.js';
 export interface SseOptions {
   clients: number;
   events: number;
-  /** Events appended together every `everyMs` (the offered rate is burst / everyMs per ms). */
-  burst: number;
+  /**
+   * Events appended together, burst after burst, one burst every `everyMs` (the pattern repeats):
+   * `[1]` is a steady stream; `[1, 2, 1, 8]` is what a task of agents finishing together looks like.
+   */
+  bursts: number[];
   everyMs: number;
   /** Give up on the clients after this long (the run then reports the shortfall). */
   timeoutMs: number;
 }
+
+/** Events offered per second by a burst pattern. */
+export const offeredPerSec = (options: Pick<SseOptions, 'bursts' | 'everyMs'>): number =>
+  (options.bursts.reduce((a, b) => a + b, 0) / options.bursts.length / options.everyMs) * 1000;
 
 /** One fan-out run against one server. */
 export interface SseRun {
@@ -24,30 +31,21 @@ export interface SseRun {
   appendMs: number;
   /** CPU the server process used from the first append until the clients had everything, ms. */
   serverCpuMs: number;
-  /** CPU time spent inside `broadcast` calls: appending and writing to every client, ms. */
-  fanoutMs: number;
 }
 
 const CLIENTS_SCRIPT = fileURLToPath(new URL('./sse-clients.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * Append `events` bench events, `burst` at a time on a fixed schedule (late bursts go at once).
- * Returns when it started and the CPU time spent inside `broadcast` (the synchronous fan-out;
- * CPU rather than wall time, so other work on a shared machine does not count).
- */
-async function pace(target: SseTarget, options: SseOptions): Promise<{ started: number; fanoutMs: number }> {
+/** Append `events` bench events in bursts of the pattern on a fixed schedule (late bursts go at once); returns when it started. */
+async function pace(target: SseTarget, options: SseOptions): Promise<number> {
   const started = wallNow();
-  let fanoutMs = 0;
-  for (let i = 0; i < options.events; i += options.burst) {
-    const due = started + (i / options.burst) * options.everyMs - wallNow();
+  for (let i = 0, burst = 0; i < options.events; burst++) {
+    const due = started + burst * options.everyMs - wallNow();
     if (due > 0) await sleep(due);
-    const before = process.cpuUsage();
-    for (let k = i; k < Math.min(i + options.burst, options.events); k++) target.broadcast(k);
-    const cpu = process.cpuUsage(before);
-    fanoutMs += (cpu.user + cpu.system) / 1000;
+    const size = options.bursts[burst % options.bursts.length]!;
+    for (const end = Math.min(i + size, options.events); i < end; i++) target.broadcast(i);
   }
-  return { started, fanoutMs };
+  return started;
 }
 
 /**
@@ -69,12 +67,12 @@ export async function measureSse(start: () => Promise<SseTarget>, options: SseOp
     const result = nextMessage<ClientsResult>(child, 'result', options.timeoutMs + 10_000, 'sse clients');
     result.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const cpuBefore = process.cpuUsage();
-    const { started: firstAppend, fanoutMs } = await pace(target, options);
+    const firstAppend = await pace(target, options);
     const appendMs = wallNow() - firstAppend;
     const clients = await result;
     const cpu = process.cpuUsage(cpuBefore);
     const deliveredPerSec = (clients.received / (clients.lastReceipt - firstAppend)) * 1000;
-    return { name: target.name, clients, deliveredPerSec, appendMs, serverCpuMs: (cpu.user + cpu.system) / 1000, fanoutMs };
+    return { name: target.name, clients, deliveredPerSec, appendMs, serverCpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     await target.close();
     await stopChild(child);

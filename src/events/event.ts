@@ -45,3 +45,18 @@ export interface NewEvent {
   agent_id?: string;
   data?: Record<string, unknown>;
 }
+
+const json = new WeakMap<TaskEvent, string>();
+
+/**
+ * An event as JSON, memoised per event object: the store that writes it and the streams that
+ * send it serialise it once between them.
+ */
+export function eventJson(event: TaskEvent): string {
+  let text = json.get(event);
+  if (text === undefined) {
+    text = JSON.stringify(event);
+    json.set(event, text);
+  }
+  return text;
+}

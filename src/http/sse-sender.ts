@@ -1,9 +1,11 @@
+import type { Socket } from 'node:net';
 import type { Response } from 'express';
+import type { Frame } from './sse.js';
 
 /** Writes SSE frames to one client at the pace it reads, and tells when it has stopped reading. */
 export interface SseSender {
   /** Queue a frame; it goes to the socket as soon as the socket takes more. */
-  send(frame: string): void;
+  send(frame: Frame): void;
   /** End the response once every queued frame is out. */
   end(): void;
   /** Frames are waiting for the socket. */
@@ -18,14 +20,47 @@ export interface SseSender {
 /** Checks in a row without progress before a client counts as stalled. */
 const STALLED_CHECKS = 2;
 
+/** Sockets corked in this tick, uncorked together once it ends. */
+let corked: Socket[] = [];
+const uncorkAll = () => {
+  const sockets = corked;
+  corked = [];
+  for (const socket of sockets) socket.uncork();
+};
+
+/**
+ * Hold a socket's writes until the current tick ends, so the frames of a burst (a batch of events
+ * stored together) leave in one system call per client, not one each. One `nextTick` for every
+ * socket corked in the tick, where `res.write` takes one per response.
+ */
+function corkForTick(socket: Socket): void {
+  if (socket.writableCorked > 0) return;
+  socket.cork();
+  if (corked.push(socket) === 1) process.nextTick(uncorkAll);
+}
+
+/** The response's encoding of its body, once its headers are out: chunked, plain, or none (HEAD). */
+function bodyForm(res: Response): 'chunked' | 'plain' | 'none' {
+  if (res.req.method === 'HEAD') return 'none';
+  return (res as unknown as { chunkedEncoding?: boolean }).chunkedEncoding ? 'chunked' : 'plain';
+}
+
 /**
  * A queue in front of the response that respects backpressure: it writes until the socket asks to
- * wait, then resumes on `drain`. Frames are the shared, memoised strings, so a queue holds
- * references, not copies. A burst (a long history on connect, many events in one tick) is never
- * mistaken for a stalled client: only a client that takes nothing over whole intervals is.
+ * wait, then resumes on `drain`. A burst (a long history on connect, many events in one tick) is
+ * never mistaken for a stalled client: only a client that takes nothing over whole intervals is.
+ *
+ * Frames are bytes encoded once per event, already wrapped as an HTTP/1.1 chunk, and go straight
+ * to the socket once the headers are out and nothing of the response waits in front of them: one
+ * socket write per client per frame, where `res.write` would measure, encode and frame the text
+ * again for every client (four writes to the socket and a tick's cork each). Until then (a
+ * pipelined request whose turn has not come), and for a body that is not chunked, they go
+ * through `res.write`, which knows the order.
  */
 export function createSseSender(res: Response, maxBufferBytes: number): SseSender {
-  let queue: string[] = [];
+  const form = bodyForm(res);
+  const socket: Socket | null = res.socket;
+  let queue: Frame[] = [];
   let head = 0;
   let queuedBytes = 0;
   let waiting = false;
@@ -34,34 +69,54 @@ export function createSseSender(res: Response, maxBufferBytes: number): SseSende
   let lastWritable = 0;
   let idleChecks = 0;
 
+  /**
+   * Nothing of the response is held in front of the socket, so bytes written to it now arrive in
+   * order. Once true it stays true: every later byte goes the same way, `res.end()` behind them.
+   */
+  let straight = false;
+  const direct = () => straight || (straight = form === 'chunked' && socket !== null && res.headersSent && res.writableLength === socket.writableLength);
+  const open = () => !res.writableEnded && !res.destroyed;
+  /** Write one frame; false when the socket asks to wait. */
+  const write = (frame: Frame): boolean => {
+    if (form === 'none') return true;
+    if (!direct()) return res.write(frame.plain);
+    corkForTick(socket!);
+    return socket!.write(frame.chunked);
+  };
+  const resume = () => {
+    if (!waiting) return;
+    waiting = false;
+    progressed = true;
+    flush();
+  };
+
   const flush = () => {
-    while (!waiting && head < queue.length && !res.writableEnded && !res.destroyed) {
+    while (!waiting && head < queue.length && open()) {
       const frame = queue[head]!;
-      queue[head++] = '';
-      queuedBytes -= frame.length;
-      if (!res.write(frame)) waiting = true;
+      queue[head++] = EMPTY;
+      queuedBytes -= frame.plain.length;
+      if (!write(frame)) waiting = true;
     }
     if (head < queue.length) return;
     queue = [];
     head = 0;
-    if (ending && !res.writableEnded && !res.destroyed) res.end();
+    if (ending && open()) res.end();
   };
-  res.on('drain', () => {
-    waiting = false;
-    progressed = true;
-    flush();
-  });
+  // Direct writes wait for the socket's drain, the others for the response's.
+  res.on('drain', resume);
+  socket?.on('drain', resume);
+  res.once('close', () => socket?.off('drain', resume));
 
   return {
     send(frame) {
       if (ending) return;
       // The common case, a client keeping up: straight to the socket, no queue.
       if (!waiting && head === queue.length) {
-        if (!res.writableEnded && !res.destroyed && !res.write(frame)) waiting = true;
+        if (open() && !write(frame)) waiting = true;
         return;
       }
       queue.push(frame);
-      queuedBytes += frame.length;
+      queuedBytes += frame.plain.length;
       flush();
     },
     end() {
@@ -83,3 +138,5 @@ export function createSseSender(res: Response, maxBufferBytes: number): SseSende
     },
   };
 }
+
+const EMPTY: Frame = { plain: Buffer.alloc(0), chunked: Buffer.alloc(0) };

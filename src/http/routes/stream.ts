@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { ValidationError } from '../../errors.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { SwarmOrchestrator } from '../../orchestrator/swarm-orchestrator.js';
-import { formatComment, formatEventFrame, type StreamRegistry } from '../sse.js';
+import { formatComment, formatEventFrame, type Frame, type StreamRegistry } from '../sse.js';
 import { createSseSender } from '../sse-sender.js';
 
 export interface StreamDeps {
@@ -25,6 +25,8 @@ function resumeAfter(req: Request): number {
   return Number(raw.trim());
 }
 
+const KEEP_ALIVE = formatComment('keep-alive');
+
 function startEventStream(req: Request, res: Response): void {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
@@ -39,12 +41,13 @@ function startEventStream(req: Request, res: Response): void {
 function serveEvents(req: Request, res: Response, taskId: string, after: number, deps: StreamDeps): void {
   startEventStream(req, res);
   const sender = createSseSender(res, deps.maxBufferBytes);
-  let lastWrite = Date.now();
+  // Whether anything went out since the last heartbeat check: a flag, not a clock read per frame.
+  let wrote = false;
   let closed = false;
   let ending = false;
-  const send = (frame: string) => {
+  const send = (frame: Frame) => {
     sender.send(frame);
-    lastWrite = Date.now();
+    wrote = true;
   };
   // Run after pending I/O (setImmediate), so a busy event loop is not mistaken for a stalled client.
   const tick = () => {
@@ -54,9 +57,10 @@ function serveEvents(req: Request, res: Response, taskId: string, after: number,
       req.log?.warn({ task_id: taskId, buffered: res.writableLength }, 'dropping slow stream client');
       cleanup();
       res.destroy();
-    } else if (!ending && !sender.busy && Date.now() - lastWrite >= deps.heartbeatMs - 5) {
-      send(formatComment('keep-alive'));
+    } else if (!ending && !sender.busy && !wrote) {
+      send(KEEP_ALIVE);
     }
+    wrote = false;
   };
   const heartbeat = setInterval(() => setImmediate(tick), deps.heartbeatMs);
   heartbeat.unref();

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { TERMINAL_EVENT_TYPES, type TaskEvent } from '../../events/event.js';
+import { eventJson, TERMINAL_EVENT_TYPES, type TaskEvent } from '../../events/event.js';
 import type { StoreError } from '../store-error.js';
 import { createSeqCounter } from '../seq-counter.js';
 import { createTaskWatchers } from '../task-watchers.js';
@@ -38,7 +38,7 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
   const lastSeq = (taskId: string) =>
     buffer.reduce((max, e) => (e.task_id === taskId ? Math.max(max, e.seq) : max), last.get(taskId)?.seq ?? 0);
   const seqs = createSeqCounter(lastSeq);
-  const insertOne = (e: TaskEvent) => insert.run(e.task_id, e.seq, JSON.stringify(e));
+  const insertOne = (e: TaskEvent) => insert.run(e.task_id, e.seq, eventJson(e));
   const writeAll = db.transaction((events: TaskEvent[]) => {
     for (const e of events) insertOne(e);
   });
