@@ -55,13 +55,22 @@ export function webhookPayload(event: TaskEvent): string {
   return JSON.stringify({ type: event.event_type, timestamp: event.timestamp, data: event });
 }
 
+/** On a shared store, how long this instance trusts its copy of a task's registrations. */
+export const SHARED_CACHE_MS = 1000;
+
+const endsWorkflow = (event: TaskEvent) => TERMINAL_EVENT_TYPES.has(event.event_type) || event.event_type === 'stream_closed';
+
 const sameEvents = (a: readonly EventType[], b: readonly EventType[]) => a.length === b.length && a.every((e) => b.includes(e));
 
 export function createWebhookService(options: WebhookServiceOptions): WebhookService {
   const { store, logger } = options;
   // Registrations per task with events in flight, so an event costs no store read; dropped on
-  // stream_closed. Not on a shared store: another instance may register while this one runs the task.
-  const cache = new Map<string, WebhookRegistration[]>();
+  // stream_closed. On a shared store another instance may register while this one runs the task:
+  // there an entry is read again once it is SHARED_CACHE_MS old, and for every event that ends a
+  // workflow, so a registration made elsewhere is seen within that time and never misses the end.
+  const cache = new Map<string, { list: WebhookRegistration[]; at: number }>();
+  const fresh = (entry: { at: number } | undefined, event?: TaskEvent): entry is { list: WebhookRegistration[]; at: number } =>
+    entry !== undefined && (!store.shared || (Date.now() - entry.at < SHARED_CACHE_MS && !(event && endsWorkflow(event))));
   const getTask =
     options.getTask ??
     (async (taskId: string) => {
@@ -70,16 +79,16 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
       return task;
     });
 
-  const registrationsOf = async (taskId: string): Promise<WebhookRegistration[]> => {
-    const cached = cache.get(taskId);
-    if (cached) return cached;
-    const list = await store.webhooks.forTask(taskId);
-    if (!store.shared) cache.set(taskId, list);
+  const registrationsOf = async (event: TaskEvent): Promise<WebhookRegistration[]> => {
+    const cached = cache.get(event.task_id);
+    if (fresh(cached, event)) return cached.list;
+    const list = await store.webhooks.forTask(event.task_id);
+    cache.set(event.task_id, { list, at: Date.now() });
     return list;
   };
 
   async function enqueue(event: TaskEvent): Promise<void> {
-    const targets = (await registrationsOf(event.task_id)).filter((r) => r.events.includes(event.event_type));
+    const targets = (await registrationsOf(event)).filter((r) => r.events.includes(event.event_type));
     if (event.event_type === 'stream_closed') cache.delete(event.task_id);
     if (targets.length === 0) return;
     const payload = webhookPayload(event);
@@ -108,7 +117,7 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
     // Most events (agent_progress above all) go to no registration: known at once from the cache,
     // they skip the queue.
     const cached = cache.get(event.task_id);
-    if (cached && event.event_type !== 'stream_closed' && !cached.some((r) => r.events.includes(event.event_type))) return;
+    if (fresh(cached, event) && event.event_type !== 'stream_closed' && !cached.list.some((r) => r.events.includes(event.event_type))) return;
     queued = queued.then(() =>
       enqueue(event).catch((error: unknown) => {
         // The workflow must not fail because its webhook could not be queued.
