@@ -2,7 +2,7 @@
  * `npm run bench`: orchestration overhead against a zero-latency model, and SSE fan-out to 1,000
  * clients, each next to a baseline measured in the same run. Prints a markdown table.
  *
- * Parts: overhead, sse, health, corpus, store, quality, loop, calculate, render, cluster (all by default). Name some on the
+ * Parts: overhead, sse, health, corpus, store, quality, loop, calculate, render, cluster, memory (all by default). Name some on the
  * command line (`npm run bench -- loop store`; commas work too) or in BENCH_ONLY (comma-separated);
  * the command line wins. An unknown part stops the bench before anything runs.
  *
@@ -20,6 +20,7 @@ import { benchCluster } from './bench/cluster-bench.js';
 import { measureCorpus } from './bench/corpus-bench.js';
 import { measureHealth } from './bench/health-bench.js';
 import { measureLoop } from './bench/loop-bench.js';
+import { measureMemory } from './bench/memory-bench.js';
 import type { SseOptions } from './bench/sse.js';
 import { benchSse } from './bench/sse-part.js';
 import { measureStore } from './bench/store-bench.js';
@@ -50,7 +51,7 @@ const LOOP_TASKS = option('BENCH_LOOP_TASKS', 30);
 const LOOP_AGENTS = option('BENCH_LOOP_AGENTS', 20);
 
 /** Every part, in the order they run; all of them by default. */
-const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate', 'render', 'cluster'] as const;
+const PARTS = ['overhead', 'sse', 'health', 'corpus', 'store', 'quality', 'loop', 'calculate', 'render', 'cluster', 'memory'] as const;
 
 /** The parts to run: those named on the command line, else in BENCH_ONLY, else all. */
 function selectParts(argv: string[], env: string | undefined): Set<string> {
@@ -153,6 +154,15 @@ async function main(): Promise<void> {
     rows.push(...render.rows);
   }
   if (ONLY.has('cluster') && !(await benchCluster(rows))) broken = true;
+  if (ONLY.has('memory')) {
+    console.log('\nMemory: the compiled server (dist/, built first) in a child under plain node --expose-gc, zero-latency model: 1,000 tasks');
+    console.log('(num_agents 8, swarm and cascade alternating, 50 at a time) on SQLite, RSS and heap after gc at 500 and 1,000; the bytes task');
+    console.log('saves hand to SQLite (20-agent tasks, one agent at a time); the memory store\'s heap per finished task and after a prune.');
+    const memory = await measureMemory();
+    console.log(memory.summary);
+    rows.push(...memory.rows);
+    if (!memory.complete) broken = true;
+  }
   console.log(`\n${renderTable(rows)}\n`);
   console.log(`Baseline for SSE: the simplest node:http broadcaster (a set of responses, one write each). Load average at the end ${load()}; ${num((Date.now() - started) / 1000, 1)} s in all.`);
   if (broken) process.exitCode = 1;

@@ -4,6 +4,8 @@ import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Stream
 export interface ZeroModelOptions {
   /** Never answer: wait until the call is aborted (for a task that stays running). */
   hang?: boolean;
+  /** Answer after a timer of this many ms (each call then ends in a turn of the event loop of its own). */
+  delayMs?: number;
 }
 
 /** What a planner gets: a JSON array long enough for any `num_agents` (max 20). */
@@ -53,6 +55,7 @@ export function createZeroModel(options: ZeroModelOptions = {}): (modelId: strin
     doGenerate: () => Promise.reject(new Error('the zero model only streams')),
     async doStream(callOptions) {
       if (options.hang) await waitForAbort(callOptions.abortSignal);
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       const parts = partsFor(isPlanner(callOptions) ? [PLAN] : ANSWER);
       return {
         stream: new ReadableStream<LanguageModelV3StreamPart>({

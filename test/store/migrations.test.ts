@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { TaskRecord } from '../../src/orchestrator/task.js';
+import { agentResult, task, withResults } from './store-contract.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -44,6 +46,66 @@ describe('migration 3: webhook URLs of tasks stored by the first release', () =>
       expect(JSON.parse(events[1]!).data.content).toBe('kept as it was');
       expect(db.prepare('SELECT url FROM webhooks').pluck().get()).toBe(SECRET_URL);
       expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    } finally {
+      db.close();
+    }
+  });
+});
+
+/** A database as the release before task_results left it (migrations 1–3), holding these whole records. */
+function wholeRecordDatabase(records: TaskRecord[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-migrate-'));
+  dirs.push(dir);
+  const db = new Database(path.join(dir, 'orchestrator.db'));
+  // Migration 3 calls it (on no rows here).
+  db.function('redact_webhook_url', (url: unknown) => url);
+  for (const sql of MIGRATIONS.slice(0, 3)) db.exec(sql);
+  db.pragma('user_version = 3');
+  const insert = db.prepare('INSERT INTO tasks (task_id, status, created_at, finished_at, record) VALUES (?, ?, ?, ?, ?)');
+  for (const t of records) insert.run(t.task_id, t.status, t.created_at, t.completed_at, JSON.stringify(t));
+  db.close();
+  return dir;
+}
+
+describe('migration 4: agent results get a row each', () => {
+  it('moves the results of stored records into task_results, and reads back the very same records', async () => {
+    const synthesis = { ...agentResult(9), role: 'synthesizer' as const, content: 'quote " backslash \\ newline \n ünïcode ✓' };
+    const done = withResults('search_done', [agentResult(1), agentResult(2), agentResult(3)], [synthesis], 'completed');
+    const running = withResults('search_running', [agentResult(4)]);
+    const noSyntheses = task('search_partial', 'failed', { result: { final_synthesis: 'x', agent_results: [agentResult(5)] } as TaskRecord['result'] });
+    const pending = task('search_pending');
+    const records = [done, running, noSyntheses, pending];
+    const dir = wholeRecordDatabase(records);
+
+    const store = createSqliteStore(dir);
+    for (const t of records) {
+      expect(await store.tasks.get(t.task_id)).toEqual(t);
+      // Keys in the same order: the API answers with the same JSON as before.
+      expect(JSON.stringify(await store.tasks.get(t.task_id))).toBe(JSON.stringify(t));
+    }
+    expect((await store.tasks.list({ limit: 10 })).tasks).toEqual([...records].reverse());
+    expect(await store.tasks.byStatus(['running', 'completed'])).toEqual([done, running]);
+    // A save after the upgrade carries on from what was moved.
+    running.result!.agent_results.push(agentResult(6));
+    store.tasks.save(running);
+    expect(await store.tasks.get('search_running')).toEqual(running);
+    await store.close();
+
+    const db = new Database(path.join(dir, 'orchestrator.db'), { readonly: true });
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+      const counts = db.prepare('SELECT task_id, list, count(*) AS n FROM task_results GROUP BY task_id, list ORDER BY task_id, list').all();
+      expect(counts).toEqual([
+        { task_id: 'search_done', list: 'agent_results', n: 3 },
+        { task_id: 'search_done', list: 'synthesis_results', n: 1 },
+        { task_id: 'search_partial', list: 'agent_results', n: 1 },
+        { task_id: 'search_running', list: 'agent_results', n: 2 },
+      ]);
+      const row = JSON.parse(db.prepare("SELECT record FROM tasks WHERE task_id = 'search_done'").pluck().get() as string) as TaskRecord;
+      expect(row.result).toMatchObject({ agent_results: [], synthesis_results: [] });
+      // A list the record did not have is not added.
+      const partial = JSON.parse(db.prepare("SELECT record FROM tasks WHERE task_id = 'search_partial'").pluck().get() as string) as TaskRecord;
+      expect(partial.result).not.toHaveProperty('synthesis_results');
     } finally {
       db.close();
     }

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TaskEvent } from '../../src/events/event.js';
+import type { AgentResult } from '../../src/orchestrator/task.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { appendStored, describeStoreContract, event, task } from './store-contract.js';
+import { agentResult, appendStored, describeStoreContract, event, task, withResults } from './store-contract.js';
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-store-'));
 const removing = (dir: string) => async () => fs.rmSync(dir, { recursive: true, force: true });
@@ -113,5 +115,102 @@ describe('sqlite store durability', () => {
     db.pragma('user_version = 99');
     db.close();
     expect(() => createSqliteStore(dir)).toThrow(/newer than this server knows/);
+  });
+});
+
+/** Bytes bound to the writes of the tasks tables (`UPDATE tasks` starts a save), per save. */
+function countSaveBytes(db: Database.Database, saves: number[]): void {
+  const prepare = db.prepare.bind(db) as Database.Database['prepare'];
+  db.prepare = ((sql: string) => {
+    const statement = prepare(sql);
+    if (!/^\s*(INSERT|UPDATE)/i.test(sql) || !/\btask(s|_results)\b/.test(sql)) return statement;
+    const run = statement.run.bind(statement);
+    statement.run = ((...args: unknown[]) => {
+      if (/^\s*UPDATE tasks\b/i.test(sql)) saves.push(0);
+      if (saves.length) saves[saves.length - 1]! += args.reduce<number>((n, a) => n + (typeof a === 'string' ? Buffer.byteLength(a) : 8), 0);
+      return run(...args);
+    }) as typeof statement.run;
+    return statement;
+  }) as Database.Database['prepare'];
+}
+
+describe('task saves write what changed', () => {
+  const RESULT = 2_000;
+  /** What one result is as JSON, in UTF-8 (its padding is two bytes a character). */
+  const BYTES = Buffer.byteLength(JSON.stringify(agentResult(1, RESULT)));
+  const grow = (store: Store, id: string, agents: AgentResult[], from: number, to: number) => {
+    const record = withResults(id, agents);
+    for (let n = from; n <= to; n++) {
+      agents.push(agentResult(n, RESULT));
+      record.progress.agents_done = n;
+      store.tasks.save(record);
+    }
+    return record;
+  };
+
+  it('sqlite: a save writes the task row and the new result, whatever the number of results before it', async () => {
+    const saves: number[] = [];
+    const store = createSqliteStore(dir, { configure: (db) => countSaveBytes(db, saves) });
+    await store.tasks.insert(task('a', 'running'));
+    const record = grow(store, 'a', [], 1, 40);
+    // Regression: every save wrote the whole record again, 40 results' worth by the last one.
+    expect(saves).toHaveLength(40);
+    expect(saves[39]! - saves[1]!).toBeLessThan(100);
+    expect(saves[39]!).toBeLessThan(1.5 * BYTES);
+    expect(await store.tasks.get('a')).toEqual(record);
+    await store.close();
+  });
+
+  it('sqlite: after a reopen, reads the same records; the first save of a task rewrites its results once', async () => {
+    const a = createSqliteStore(dir);
+    await a.tasks.insert(task('a', 'running'));
+    await a.tasks.insert(task('b', 'running'));
+    const agents: AgentResult[] = [];
+    const record = grow(a, 'a', agents, 1, 10);
+    const done = withResults('b', [agentResult(1), agentResult(2)], [{ ...agentResult(3), role: 'synthesizer' }], 'completed');
+    a.tasks.save(done);
+    const before = { get: await a.tasks.get('a'), list: await a.tasks.list({ limit: 10 }), running: await a.tasks.byStatus(['running']) };
+    await a.close();
+
+    const saves: number[] = [];
+    const b = createSqliteStore(dir, { configure: (db) => countSaveBytes(db, saves) });
+    expect(await b.tasks.get('a')).toEqual(before.get);
+    expect(JSON.stringify(await b.tasks.get('a'))).toBe(JSON.stringify(record));
+    expect(await b.tasks.get('b')).toEqual(done);
+    expect(await b.tasks.list({ limit: 10 })).toEqual(before.list);
+    expect(await b.tasks.byStatus(['running'])).toEqual(before.running);
+    // This store has not written task a: its first save writes all eleven results, the next one only its new one.
+    grow(b, 'a', agents, 11, 12);
+    expect(saves[0]!).toBeGreaterThan(11 * BYTES);
+    expect(saves[1]!).toBeLessThan(1.5 * BYTES);
+    expect((await b.tasks.get('a'))!.result!.agent_results).toEqual(agents);
+    await b.close();
+  });
+
+  it('memory: a save copies the record and the new result, whatever the number of results before it', async () => {
+    const store = createMemoryStore();
+    await store.tasks.insert(task('a', 'running'));
+    const copied: number[] = [];
+    const spy = vi.spyOn(globalThis, 'structuredClone');
+    const agents: AgentResult[] = [];
+    const record = withResults('a', agents);
+    try {
+      for (let n = 1; n <= 40; n++) {
+        agents.push(agentResult(n, RESULT));
+        spy.mockClear();
+        store.tasks.save(record);
+        copied.push(spy.mock.calls.reduce((bytes, [value]) => bytes + JSON.stringify(value).length, 0));
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    // Regression: every save copied the whole record, 40 results' worth by the last one.
+    expect(copied[39]! - copied[1]!).toBeLessThan(100);
+    expect(copied[39]!).toBeLessThan(1.5 * JSON.stringify(agentResult(1, RESULT)).length);
+    expect(await store.tasks.get('a')).toEqual(record);
+    // What is kept is a copy: changing the saved results afterwards changes nothing stored.
+    const stored = (await store.tasks.get('a'))!;
+    agents.length = 0;
+    expect(await store.tasks.get('a')).toEqual(stored);
   });
 });

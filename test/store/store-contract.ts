@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventType, TaskEvent } from '../../src/events/event.js';
 import { createLogger } from '../../src/logger.js';
 import { createRetention } from '../../src/orchestrator/retention.js';
-import { emptyUsage, type TaskRecord, type TaskStatus } from '../../src/orchestrator/task.js';
+import { emptyUsage, type AgentResult, type TaskRecord, type TaskStatus } from '../../src/orchestrator/task.js';
 import type { OutboxMessage, Store, UnnumberedEvent } from '../../src/store/store.js';
 
 /** What a store factory gives: the store, and what to clean up after it is closed (a temp dir, a Redis prefix). */
@@ -38,6 +38,41 @@ export function task(id: string, status: TaskStatus = 'pending', extra: Partial<
     usage: emptyUsage(),
     ...extra,
   };
+}
+
+/** One agent's result, as a task context records it (`content` of `size` characters). */
+export function agentResult(n: number, size = 100): AgentResult {
+  return {
+    agent_id: `worker-${n}`,
+    role: 'worker',
+    agent_type: 'general',
+    subtask: `sub-question ${n}`,
+    content: `finding ${n} [1] `.padEnd(size, 'é'),
+    status: n % 7 === 3 ? 'failed' : 'completed',
+    error: n % 7 === 3 ? { code: 'model_error', message: 'boom' } : null,
+    usage: { input_tokens: 100 + n, output_tokens: 20 + n },
+    cost_usd: n / 1e7,
+    duration_ms: n,
+    attempts: 1,
+    citations: [{ n: 1, source: 'docs/a.md', lines: '1-2' }],
+  };
+}
+
+/** A running task with a result holding these lists (the same arrays, as the task runner saves them). */
+export function withResults(id: string, agents: AgentResult[], syntheses: AgentResult[] = [], status: TaskStatus = 'running'): TaskRecord {
+  return task(id, status, {
+    progress: { phase: 'agents', agents_total: 20, agents_done: agents.length, agents_failed: 0 },
+    result: {
+      final_synthesis: '',
+      agent_results: agents,
+      synthesis_results: syntheses,
+      subtasks: ['a', 'b'],
+      failed_agents: [],
+      documents: [],
+      sources: [],
+      unverified_citations: 0,
+    },
+  });
 }
 
 /** An event as a producer hands it to the store: no `seq`. */
@@ -97,6 +132,39 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       // What comes back is a copy: changing it changes nothing stored.
       (await store.tasks.get('a'))!.title = 'mutated';
       expect((await store.tasks.get('a'))!.title).toBe('changed');
+    });
+
+    it('reads back a running task saved as its results grow (get, list, byStatus), keys in their order', async () => {
+      await store.tasks.insert(task('a'));
+      await store.tasks.insert(task('b'));
+      const agents: AgentResult[] = [];
+      const syntheses: AgentResult[] = [];
+      const record = withResults('a', agents, syntheses);
+      for (let n = 1; n <= 12; n++) {
+        agents.push(agentResult(n));
+        if (n % 5 === 0) syntheses.push({ ...agentResult(100 + n), role: 'drummer' });
+        record.progress.agents_done = n;
+        store.tasks.save(record);
+      }
+      // A task with a result but no lists of results, and one without a result.
+      const bare = task('b', 'running', { result: { final_synthesis: 'x' } as TaskRecord['result'] });
+      store.tasks.save(bare);
+      const expected = structuredClone(record);
+      await vi.waitFor(async () => expect(await store.tasks.get('a')).toEqual(expected), { timeout: WRITE_TIMEOUT_MS });
+      expect(JSON.stringify(await store.tasks.get('a'))).toBe(JSON.stringify(expected));
+      expect(await store.tasks.get('b')).toEqual(bare);
+      expect((await store.tasks.list({ limit: 10 })).tasks).toEqual([bare, expected]);
+      expect(await store.tasks.byStatus(['running'])).toEqual([expected, bare]);
+      // A record read back, changed and saved (new arrays, as after a restart) keeps the change.
+      const read = (await store.tasks.get('a'))!;
+      read.result!.agent_results = read.result!.agent_results.slice(0, 3);
+      read.result!.synthesis_results.push(agentResult(200));
+      read.status = 'completed';
+      store.tasks.save(read);
+      await vi.waitFor(async () => expect(await store.tasks.get('a')).toEqual(read), { timeout: WRITE_TIMEOUT_MS });
+      // With its results (a store leaves a task it still has writes for to a later prune).
+      await vi.waitFor(async () => expect(await store.tasks.prune({ maxTasks: 0, olderThan: new Date(0).toISOString() })).toEqual(['a']), { timeout: WRITE_TIMEOUT_MS });
+      expect(await store.tasks.get('a')).toBeUndefined();
     });
 
     it('lists newest first, filters by status, and pages with a cursor without repeats', async () => {

@@ -10,7 +10,8 @@ import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store, UnnumberedEvent } from '../../src/store/store.js';
 import { waitFor } from '../helpers/test-server.js';
 import { mountTmpfs, openFullableStore, type FullableStore } from './full-disk.js';
-import { task } from './store-contract.js';
+import type { AgentResult } from '../../src/orchestrator/task.js';
+import { agentResult, task, withResults } from './store-contract.js';
 
 /**
  * Regression: a SQLite write the disk refused (SQLITE_FULL) was thrown out of the store's
@@ -90,6 +91,37 @@ describe('SQLite store on a full disk', () => {
     const reopened = createSqliteStore(dataDir);
     expect(await reopened.tasks.get('a')).toEqual(failed);
     expect((await reopened.tasks.get('b'))?.status).toBe('pending');
+    await reopened.close();
+  });
+
+  it('holds saves of a running task whose results grow, and writes every result once space is back', async () => {
+    opened = openFullableStore(mount?.dir);
+    const { store, dataDir } = opened;
+    await store.tasks.insert(task('a', 'running'));
+    const agents: AgentResult[] = [];
+    const record = withResults('a', agents);
+    const push = (n: number) => {
+      // Big enough to need pages the full disk does not have.
+      agents.push(agentResult(n, 30_000));
+      store.tasks.save(record);
+    };
+    push(1);
+    push(2);
+    opened.fill();
+    push(3);
+    push(4);
+    expect(await store.tasks.get('a')).toEqual(record);
+    await expect(store.check()).rejects.toThrow(/full/);
+
+    opened.free();
+    await store.check();
+    expect(await store.tasks.get('a')).toEqual(record);
+    // The live task goes on saving after its held saves were written.
+    push(5);
+    expect(await store.tasks.get('a')).toEqual(record);
+    await store.close();
+    const reopened = createSqliteStore(dataDir);
+    expect(await reopened.tasks.get('a')).toEqual(record);
     await reopened.close();
   });
 

@@ -62,6 +62,28 @@ export const MIGRATIONS: string[] = [
   UPDATE events SET event = json_set(event, '$.data.input.webhook_url', redact_webhook_url(json_extract(event, '$.data.input.webhook_url')))
     WHERE json_extract(event, '$.event_type') = 'workflow_start' AND json_extract(event, '$.data.input.webhook_url') IS NOT NULL;
   `,
+  // A task's agent results get a row each, so a save writes the new ones, not the whole record
+  // again: the record keeps its result lists empty in place (its keys keep their order), and
+  // reads put the rows back, by index.
+  `
+  CREATE TABLE task_results (
+    task_id TEXT NOT NULL,
+    list TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    PRIMARY KEY (task_id, list, idx)
+  ) WITHOUT ROWID;
+  INSERT INTO task_results (task_id, list, idx, result)
+    SELECT t.task_id, 'agent_results', r.key, json_quote(r.value) FROM tasks t, json_each(t.record, '$.result.agent_results') r
+    WHERE json_type(t.record, '$.result.agent_results') = 'array';
+  INSERT INTO task_results (task_id, list, idx, result)
+    SELECT t.task_id, 'synthesis_results', r.key, json_quote(r.value) FROM tasks t, json_each(t.record, '$.result.synthesis_results') r
+    WHERE json_type(t.record, '$.result.synthesis_results') = 'array';
+  UPDATE tasks SET record = json_set(record, '$.result.agent_results', json('[]'))
+    WHERE json_type(record, '$.result.agent_results') = 'array';
+  UPDATE tasks SET record = json_set(record, '$.result.synthesis_results', json('[]'))
+    WHERE json_type(record, '$.result.synthesis_results') = 'array';
+  `,
 ];
 
 /** SQL functions migrations use. */

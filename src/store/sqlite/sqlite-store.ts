@@ -1,125 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FINAL_STATUSES, type TaskRecord, type TaskStatus } from '../../orchestrator/task.js';
+import { FINAL_STATUSES } from '../../orchestrator/task.js';
 import { StoreError, toStoreError } from '../store-error.js';
-import type { ListTasksOptions, OutboxMessage, RetentionPolicy, Store, TaskStore, WebhookStore } from '../store.js';
+import type { OutboxMessage, Store, WebhookStore } from '../store.js';
 import { createFileDocumentStore } from '../file-documents.js';
 import { migrate } from './migrations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
+import { createSqliteTaskStore } from './sqlite-tasks.js';
 import { createWriteGuard, type WriteGuard } from './write-guard.js';
 
 const FINAL = [...FINAL_STATUSES];
 /** A write that concerns no task in particular (webhooks, retention, the probe). */
 const NONE = (): readonly string[] => [];
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
-
-/** The SQLite task store, plus the saves it holds back while the disk cannot take them. */
-interface SqliteTaskStore extends TaskStore {
-  /** Write the held saves; false when some are still held. */
-  flushHeld(): boolean;
-  readonly held: number;
-}
-
-/** Task saves the disk refused: the newest state of each, written later in one transaction; reads see them first. */
-function createHeldSaves(db: Database.Database, guard: WriteGuard, writeRow: (t: TaskRecord) => void) {
-  const held = new Map<string, TaskRecord>();
-  const writeAll = db.transaction((records: TaskRecord[]) => records.forEach(writeRow));
-  return {
-    held,
-    get: (taskId: string) => (held.has(taskId) ? structuredClone(held.get(taskId)!) : undefined),
-    hold: (t: TaskRecord) => void held.set(t.task_id, structuredClone(t)),
-    /** Rows read from the database, with their held state instead where there is one. */
-    overlay: (records: TaskRecord[], statuses?: TaskStatus[]) =>
-      records.map((t) => (held.has(t.task_id) ? structuredClone(held.get(t.task_id)!) : t)).filter((t) => !statuses || statuses.includes(t.status)),
-    flush(): boolean {
-      if (held.size === 0) return true;
-      const records = [...held.values()];
-      try {
-        guard.write(() => [...held.keys()], () => writeAll(records));
-      } catch (error) {
-        if ((error as StoreError).unavailable) return false;
-        // Refused outright (a bug, not the disk): retrying cannot help; the guard reported it.
-      }
-      for (const record of records) if (held.get(record.task_id) === record) held.delete(record.task_id);
-      return held.size === 0;
-    },
-  };
-}
-
-function createTaskStore(db: Database.Database, guard: WriteGuard, flushEvents: () => void, beforeInsert: () => void): SqliteTaskStore {
-  const insert = db.prepare('INSERT INTO tasks (task_id, status, created_at, finished_at, record) VALUES (?, ?, ?, ?, ?)');
-  const save = db.prepare('UPDATE tasks SET status = ?, finished_at = ?, record = ? WHERE task_id = ?');
-  const get = db.prepare<[string], { record: string }>('SELECT record FROM tasks WHERE task_id = ?');
-  const drop = db.transaction((ids: string[]) => {
-    for (const table of ['events', 'outbox', 'webhooks', 'tasks']) {
-      db.prepare(`DELETE FROM ${table} WHERE task_id IN (${placeholders(ids.length)})`).run(...ids);
-    }
-  });
-  const finishedAt = (t: TaskRecord) => (FINAL_STATUSES.has(t.status) ? (t.completed_at ?? new Date().toISOString()) : null);
-  const insertRow = (t: TaskRecord) => void insert.run(t.task_id, t.status, t.created_at, finishedAt(t), JSON.stringify(t));
-  const writeRow = (t: TaskRecord) => {
-    if (save.run(t.status, finishedAt(t), JSON.stringify(t), t.task_id).changes === 0) insertRow(t);
-  };
-  const held = createHeldSaves(db, guard, writeRow);
-  return {
-    get held() {
-      return held.held.size;
-    },
-    flushHeld: held.flush,
-    async insert(t) {
-      beforeInsert();
-      guard.write(NONE, () => insertRow(t));
-    },
-    save(t) {
-      // Behind an older held save of the same task: written after it, never before.
-      if (held.held.has(t.task_id)) return held.hold(t);
-      try {
-        guard.write(() => [t.task_id], () => writeRow(t));
-      } catch (error) {
-        if (!(error as StoreError).unavailable) throw error;
-        held.hold(t);
-      }
-    },
-    async get(taskId) {
-      const mine = held.get(taskId);
-      if (mine) return mine;
-      const row = get.get(taskId);
-      return row ? (JSON.parse(row.record) as TaskRecord) : undefined;
-    },
-    async list({ status, limit, cursor }: ListTasksOptions) {
-      const where = [cursor ? 'ord < ?' : '', status ? 'status = ?' : ''].filter(Boolean);
-      const params = [...(cursor ? [Number(cursor)] : []), ...(status ? [status] : []), limit + 1];
-      const rows = db
-        .prepare<unknown[], { ord: number; record: string }>(
-          `SELECT ord, record FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ord DESC LIMIT ?`,
-        )
-        .all(...params);
-      const page = rows.slice(0, limit);
-      const tasks = held.overlay(page.map((r) => JSON.parse(r.record) as TaskRecord), status && [status]);
-      return { tasks, next_cursor: rows.length > limit ? String(page.at(-1)!.ord) : null };
-    },
-    async byStatus(statuses: TaskStatus[]) {
-      const rows = db
-        .prepare<string[], { record: string }>(`SELECT record FROM tasks WHERE status IN (${placeholders(statuses.length)}) ORDER BY ord`)
-        .all(...statuses);
-      return held.overlay(rows.map((r) => JSON.parse(r.record) as TaskRecord), statuses);
-    },
-    async prune({ maxTasks, olderThan }: RetentionPolicy) {
-      flushEvents();
-      const finished = `status IN (${placeholders(FINAL.length)})`;
-      const overCount = db
-        .prepare<unknown[], { task_id: string }>(`SELECT task_id FROM tasks WHERE ${finished} ORDER BY ord DESC LIMIT -1 OFFSET ?`)
-        .all(...FINAL, maxTasks);
-      const tooOld = db
-        .prepare<unknown[], { task_id: string }>(`SELECT task_id FROM tasks WHERE ${finished} AND finished_at < ?`)
-        .all(...FINAL, olderThan);
-      const ids = [...new Set([...overCount, ...tooOld].map((r) => r.task_id))].filter((id) => !held.held.has(id));
-      for (let i = 0; i < ids.length; i += 500) guard.write(NONE, () => drop(ids.slice(i, i + 500)));
-      return ids;
-    },
-  };
-}
 
 function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookStore {
   const toMessage = (row: Record<string, unknown>) => row as unknown as OutboxMessage;
@@ -221,7 +115,7 @@ export function createSqliteStore(dataDir: string, options: SqliteStoreOptions =
   };
   const events = createSqliteEventStore(db, guard);
   // No new task while earlier writes wait: it would be accepted on a disk that cannot keep it.
-  const tasks = createTaskStore(db, guard, events.flush, heldWrittenFirst);
+  const tasks = createSqliteTaskStore(db, guard, events.flush, heldWrittenFirst);
   let closing: Promise<void> | undefined;
   return {
     kind: 'sqlite',
