@@ -37,8 +37,33 @@ export const STOPWORDS = new Set(
  * and words with digits are left alone.
  */
 export function stem(word: string): string {
+  // A stem is its own stem: callers may pass either a word or the key the index stores for it
+  // (`documentFrequency('kestre')` must find what "Kestrel" was indexed as), so the steps repeat
+  // until nothing changes; each one only ever shortens the word.
+  let key = IRREGULAR.get(word) ?? word;
+  for (let next = stemOnce(key); next !== key; next = stemOnce(key)) key = next;
+  return key;
+}
+
+/**
+ * Past forms of common irregular verbs that no ending rule reaches ("led" for "lead", "sold" for
+ * "sell"), so "who led the round" meets "Lead investor". Forms that are also other words ("found",
+ * "left", "saw", "lay") are left out.
+ */
+const IRREGULAR = new Map(
+  (
+    'led:lead sold:sell paid:pay made:make built:build bought:buy brought:bring held:hold ran:run won:win grew:grow grown:grow ' +
+    'rose:rise risen:rise fell:fall fallen:fall spent:spend sent:send took:take taken:take gave:give given:give began:begin ' +
+    'begun:begin wrote:write written:write chose:choose chosen:choose met:meet lost:lose kept:keep told:tell thought:think ' +
+    'taught:teach caught:catch sought:seek went:go gone:go drove:drive driven:drive flew:fly flown:fly'
+  )
+    .split(' ')
+    .map((pair) => pair.split(':') as [string, string]),
+);
+
+function stemOnce(word: string): string {
   // A silent final e goes too, so "raise" meets "raised" (rais) and "lease" meets "leased".
-  const base = suffixOff(word).replace(/(?<=[^aeiou][bcdfgklmnprstuvz])e$/, '');
+  const base = /[\d_]/.test(word) ? word : suffixOff(word).replace(/(?<=\p{L}{2}[bcdfgklmnprstvz])e$/u, '');
   // Word families share their first six letters (financial, finance; investor, investment;
   // delivery, delivered): the key keeps them together.
   return base.length > 6 && !/[\d_]/.test(base) ? base.slice(0, 6) : base;

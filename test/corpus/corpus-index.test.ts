@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCorpusIndex, type CorpusIndex } from '../../src/corpus/corpus-index.js';
 import { parseBlocks } from '../../src/corpus/blocks.js';
 import { passagesOf } from '../../src/corpus/passages.js';
+import { stem } from '../../src/corpus/text.js';
 import { waitFor } from '../helpers/test-server.js';
 
 const FIXTURE = path.resolve('test/fixtures/corpus');
@@ -142,5 +143,25 @@ describe('passages', () => {
     expect(passages[0]).toMatchObject({ kind: 'prose', text: 'Backups run nightly and are kept for thirty days.', startLine: 3, endLine: 4 });
     expect(passages[1]).toMatchObject({ kind: 'list', startLine: 6, endLine: 14 });
     expect(passages[1]!.text).toMatch(/^To back up by hand:\n\n1\. Stop the service\.\n2\. Copy the file:\n {2}```sh\n {2}cp a b/);
+  });
+});
+
+describe('stemming', () => {
+  it('gives a stem as its own stem, so a word and its index key have the same frequency (was: "kestre" counted 0)', async () => {
+    fs.writeFileSync(path.join(dir, 'fleet.md'), '# Fleet\n\nThe Kestrel fleet is backed up nightly through the channel.\n');
+    await open();
+    for (const word of ['kestrel', 'channel', 'maintenance', 'raised', 'financials', 'policies']) expect(stem(stem(word))).toBe(stem(word));
+    expect(corpus!.documentFrequency('Kestrel')).toBe(1);
+    expect(corpus!.documentFrequency(stem('Kestrel'))).toBe(1);
+    expect(corpus!.documentFrequency(stem('channel'))).toBe(1);
+  });
+
+  it('meets a word in its other forms: a silent e, an irregular past', () => {
+    expect(new Set(['raise', 'raises', 'raised'].map(stem)).size).toBe(1);
+    expect(new Set(['price', 'prices', 'priced'].map(stem)).size).toBe(1);
+    expect(stem('led')).toBe(stem('lead'));
+    expect(stem('sold')).toBe(stem('sell'));
+    // "found" is also a word of its own ("founded in 2017"): it is not taken for "find".
+    expect(stem('founded')).not.toBe(stem('find'));
   });
 });

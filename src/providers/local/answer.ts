@@ -1,12 +1,12 @@
 import type { CorpusIndex, SearchHit } from '../../corpus/corpus-index.js';
-import { jaccard, joinPhrasal, splitSentences, terms } from '../../corpus/text.js';
+import { jaccard, joinPhrasal, splitSentences, terms, tokenize } from '../../corpus/text.js';
 import { standingRank } from '../../corpus/vintage.js';
 import { currentFirst, labelHistory } from './vintage-rules.js';
 
 /** How the offline model answers one sub-question from the passages it read: extractively, cited. */
 
 /** Words that say what kind of answer is wanted, not what it is about. */
-const GENERIC = new Set(
+export const GENERIC_WORDS: ReadonlySet<string> = new Set(
   terms(
     'document documents say says tell information info detail details overview summary summarise summarize brief ' +
       'describe list key main give find know please prepare write question questions answer include including cover ' +
@@ -14,6 +14,7 @@ const GENERIC = new Set(
       'company organisation organization corpus report much many rule rules status quickly fast soon often happen happens occur occurs mean means handle handled',
   ),
 );
+const GENERIC = GENERIC_WORDS;
 
 /** A unit must cover at least this share of the question's weight to be quoted at all. */
 const RELEVANCE_FLOOR = 0.5;
@@ -46,15 +47,71 @@ function idf(corpus: Vocabulary, term: string): number {
   return Math.log(1 + passages / (1 + corpus.documentFrequency(term)));
 }
 
-/** The question's terms with their weights: rarer words weigh more; words the corpus lacks the most. */
 /** "now in force", "currently in effect": ways of asking for the current version, which vintage rules already give. */
 const CURRENT_FRAME = /\b(?:now |currently |still )?in (?:force|effect|place|operation)\b/gi;
 
-export function questionWeights(question: string, context: string, corpus: Vocabulary): Map<string, number> {
+/** A word the corpus lacks, when forgiven, weighs this share of the average word it has. */
+const ABSENT_SHARE = 0.5;
+
+/** What a question asks, as scoring reads it. */
+interface Asked {
+  /** Its telling words with their weights. */
+  weights: Map<string, number>;
+  /** The word a unit must say (or be filed under) not to miss the question's point. */
+  focus: string;
+  /** Words that ask for an amount of money ("finances", "cost"): a unit stating one answers them. */
+  money: Set<string>;
+}
+
+/**
+ * Words that ask about money in general, whatever the documents call it ("its finances" is
+ * answered by turnover and surplus, "how much did it raise" by an amount): a unit stating an amount
+ * says them. Words for one kind of money ("revenue", "price") are not among them: not every amount
+ * is a revenue.
+ */
+const MONEY_WORDS = new Set(terms('finance finances financial financials money monetary cost costs spend spent spending earn earned earnings pay paid raise raised'));
+/** An amount of money: `$40M`, `£9.6 million`, `€1,500`, `120 USD`. */
+const MONEY = /[$£€¥]\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|dollars|euros|pounds)\b/i;
+
+/** Words written with a capital inside the question (not its first word): names ("France", "Series B"). */
+function namesOf(question: string): Set<string> {
+  const names = new Set<string>();
+  for (const sentence of question.split(/(?<=[.?!;:])\s+|\(/)) {
+    for (const word of tokenize(sentence).slice(1)) if (/^\p{Lu}/u.test(word)) for (const t of terms(word)) names.add(t);
+  }
+  return names;
+}
+
+/**
+ * The question's terms with their weights: rarer words weigh more. A word no document uses cannot
+ * tell one unit from another; it can only say that the documents do not answer. It stays the
+ * question's point (weighing most, its focus) when it is a name or a number the corpus lacks
+ * ("the capital of France", "throughput in 1990"), or when such words are as many as the words the
+ * corpus knows. Otherwise it is a gap in wording ("lawsuit" for "suit", "traffic" for "how busy"):
+ * it weighs little, and the most telling known word is the focus.
+ */
+function ask(question: string, context: string, corpus: Vocabulary): Asked {
   const pick = (text: string) => [...new Set(terms(text.replace(CURRENT_FRAME, ' ')))].filter((t) => !GENERIC.has(t));
   const own = pick(question);
+  const source = own.length ? question : context;
   const chosen = own.length ? own : pick(context);
-  return new Map(chosen.map((t) => [t, idf(corpus, t)]));
+  const weights = new Map(chosen.map((t) => [t, idf(corpus, t)]));
+  const absent = chosen.filter((t) => corpus.documentFrequency(t) === 0);
+  const known = chosen.filter((t) => !absent.includes(t));
+  const names = namesOf(source);
+  const decisive = known.length === 0 || absent.length >= known.length || absent.some((t) => names.has(t) || /\d/.test(t));
+  if (!decisive) {
+    const average = known.reduce((n, t) => n + weights.get(t)!, 0) / known.length;
+    for (const t of absent) weights.set(t, ABSENT_SHARE * average);
+  }
+  const candidates = decisive ? chosen : known;
+  const focus = candidates.reduce((a, b) => (weights.get(b)! > weights.get(a)! ? b : a), candidates[0] ?? '');
+  return { weights, focus, money: new Set(chosen.filter((t) => MONEY_WORDS.has(t))) };
+}
+
+/** The question's terms with their weights (see `ask`). */
+export function questionWeights(question: string, context: string, corpus: Vocabulary): Map<string, number> {
+  return ask(question, context, corpus).weights;
 }
 
 /** The items of a list passage as prose (its intro, then each item), for questions that are not how-tos. */
@@ -98,30 +155,49 @@ function contextTerms(hit: SearchHit): { last: Set<string>; above: Set<string>; 
 /** A unit read from a web page (or a search result): its `path` is the page's URL. */
 export const isPage = (hit: Pick<SearchHit, 'path'>): boolean => /^https?:\/\//i.test(hit.path);
 
+/** "Series C" where the question asks about "Series B": another of the same kind, named by its letter. */
+function namesAnother(unit: UnitDraft, ctx: { last: Set<string>; above: Set<string>; document: ReadonlySet<string> }, weights: Map<string, number>): boolean {
+  const filed = [...ctx.last, ...ctx.above];
+  for (const term of weights.keys()) {
+    const kind = /^(.+)_[^_]+$/.exec(term)?.[1];
+    if (!kind || unit.words.has(term)) continue;
+    const other = (w: string) => w !== term && w.startsWith(`${kind}_`);
+    // A row or sentence of its own about another; or a section about another, in a document that never names this one.
+    if ([...unit.words].some(other)) return true;
+    if (filed.some(other) && !filed.includes(term) && !ctx.document.has(term)) return true;
+  }
+  return false;
+}
+
 /**
  * How well a unit answers: each question word counts by its weight, fully when the unit says it,
  * a little less when only what the unit is filed under does (its heading, the headings above, its
  * folder or file name); words found where it is filed add a little more, so a section about the
- * subject beats a passing mention elsewhere. Missing the most telling word costs a third.
+ * subject beats a passing mention elsewhere. A word asking for money counts as said by a unit that
+ * states an amount. Missing the focus costs a third; naming another of the kind the question names
+ * ("Series C" for "Series B") costs half.
  */
-function coverage(unit: UnitDraft, weights: Map<string, number>, corpus: Vocabulary): number {
+function coverage(unit: UnitDraft, asked: Asked, corpus: Vocabulary): number {
   const ctx = { ...contextTerms(unit.hit), document: corpus.documentTerms(unit.hit.path) };
+  const money = asked.money.size > 0 && MONEY.test(unit.text);
+  const says = (term: string) => unit.words.has(term) || (money && asked.money.has(term));
   let total = 0;
   let got = 0;
   let filed = 0;
-  for (const [term, w] of weights) {
+  for (const [term, w] of asked.weights) {
     total += w;
-    const strength = unit.words.has(term) ? 1 : ctx.last.has(term) ? 0.9 : ctx.above.has(term) ? 0.8 : ctx.where.has(term) ? 0.75 : ctx.document.has(term) ? 0.6 : 0;
+    const strength = unit.words.has(term) ? 1 : ctx.last.has(term) ? 0.9 : says(term) ? 0.85 : ctx.above.has(term) ? 0.8 : ctx.where.has(term) ? 0.75 : ctx.document.has(term) ? 0.6 : 0;
     got += w * strength;
     if (ctx.last.has(term) || ctx.above.has(term) || ctx.where.has(term)) filed += w;
   }
   if (total === 0 || got === 0) return 0;
-  // Missing the question's most telling word is missing its point ("the CEO's salary" is not "the CEO").
-  const focus = [...weights].sort((a, b) => b[1] - a[1])[0]![0];
   const raw = (0.85 * got + 0.15 * filed) / total;
-  const hasFocus = unit.words.has(focus) || ctx.last.has(focus) || ctx.above.has(focus) || ctx.where.has(focus) || ctx.document.has(focus);
+  const { focus } = asked;
+  // Missing the question's most telling word is missing its point ("the CEO's salary" is not "the CEO").
+  const hasFocus = says(focus) || ctx.last.has(focus) || ctx.above.has(focus) || ctx.where.has(focus) || ctx.document.has(focus);
   // A unit that covers most of the question may word its point differently ("suit" for "lawsuit").
-  return hasFocus || raw >= 0.7 ? raw : 0.7 * raw;
+  const pointed = hasFocus || raw >= 0.7 ? raw : 0.7 * raw;
+  return namesAnother(unit, ctx, asked.weights) ? 0.5 * pointed : pointed;
 }
 
 /** A document that speaks to the question once, beside others that do so at length, is likely a passing mention. */
@@ -134,23 +210,23 @@ function documentFocus<T extends { hit: SearchHit; coverage: number }>(units: T[
 }
 
 /** A document's notes about itself ("Last updated: May 2026 by …", "SUPERSEDED — see …") answer nothing. */
-const META = /^_?(?:last\s+)?(?:updated|revised|reviewed|prepared|published|issued|status|version|dated|draft|superseded|archived|next\s+review)\b.{0,150}$/i;
+const META = /^_?(?:last\s+)?(?:updated|revised|reviewed|prepared|published|issued|status|version|dated|draft|superseded|archived|maintained|owned|owner|next\s+review)\b.{0,150}$/i;
 
 /** The units that answer: above the floor, close to the best, not repeating each other. */
 export function selectUnits(question: string, context: string, units: UnitDraft[], corpus: Vocabulary): Unit[] {
   // "Who runs the company (leadership)": the topic in brackets is the user's own name for the part;
   // a unit on that topic answers as well as one that repeats the question's words.
   const topic = /\(([^()]+)\)\s*$/.exec(question)?.[1] ?? '';
-  const weights = questionWeights(topic ? question.slice(0, question.lastIndexOf('(')) : question, context, corpus);
-  const topicWeights = topic ? questionWeights(topic, '', corpus) : new Map<string, number>();
-  if (weights.size === 0 && topicWeights.size === 0) return [];
+  const asked = ask(topic ? question.slice(0, question.lastIndexOf('(')) : question, context, corpus);
+  const onTopic = topic ? ask(topic, '', corpus) : undefined;
+  if (asked.weights.size === 0 && !onTopic?.weights.size) return [];
   const howTo = isHowTo(question);
   // "Funding history and investors": a unit that answers either half answers the part.
   const halves = conjuncts(topic ? question.slice(0, question.lastIndexOf('(')) : question)
-    .map((c) => questionWeights(c, '', corpus))
-    .filter((w) => w.size > 0);
+    .map((c) => ask(c, '', corpus))
+    .filter((a) => a.weights.size > 0);
   const score = (u: UnitDraft) =>
-    Math.max(coverage(u, weights, corpus), topicWeights.size ? coverage(u, topicWeights, corpus) : 0, ...halves.map((w) => 0.95 * coverage(u, w, corpus)));
+    Math.max(coverage(u, asked, corpus), onTopic?.weights.size ? coverage(u, onTopic, corpus) : 0, ...halves.map((a) => 0.95 * coverage(u, a, corpus)));
   const scored = documentFocus(
     units
       .map((u) => ({ ...u, coverage: score(u) + howToBonus(howTo, u) }))
@@ -163,13 +239,37 @@ export function selectUnits(question: string, context: string, units: UnitDraft[
   const ranked = scored
     .filter((u) => u.coverage >= RELATIVE_FLOOR * best)
     .sort((a, b) => b.coverage - a.coverage || currentFirst(a.hit, b.hit) || a.rank - b.rank);
-  const chosen: Unit[] = [];
+  const distinct: Unit[] = [];
   for (const unit of ranked) {
-    if (chosen.length >= MAX_UNITS) break;
-    if (chosen.some((c) => c.text === unit.text || jaccard(c.words, unit.words) >= DUPLICATE)) continue;
-    chosen.push(unit);
+    // Rows of one table share their column names, not their content: each is a record of its own.
+    const repeats = (c: Unit) => c.text === unit.text || (!(tableOf(c) && tableOf(c) === tableOf(unit)) && jaccard(c.words, unit.words) >= DUPLICATE);
+    if (distinct.some(repeats)) continue;
+    distinct.push(unit);
   }
-  return labelHistory(chosen, ranked);
+  // The limit counts what is stated, after an older figure has given way to the current one.
+  return withinLimit(labelHistory(distinct, ranked));
+}
+
+/** A table's rows count as one answer: a table that answers is quoted whole (up to this many rows). */
+const MAX_TABLE_ROWS = 12;
+const tableOf = (u: Unit) => (u.hit.kind === 'row' ? `${u.hit.path}#${u.hit.heading}` : undefined);
+
+/** At most `MAX_UNITS` answers, the rows of one table being one answer. */
+function withinLimit(units: Unit[]): Unit[] {
+  const tables = new Map<string, number>();
+  let answers = 0;
+  return units.filter((u) => {
+    const table = tableOf(u);
+    const rows = table ? (tables.get(table) ?? 0) : 0;
+    if (table && rows > 0) {
+      tables.set(table, rows + 1);
+      return rows < MAX_TABLE_ROWS;
+    }
+    if (answers >= MAX_UNITS) return false;
+    answers++;
+    if (table) tables.set(table, 1);
+    return true;
+  });
 }
 
 const notFound = (question: string) => `The documents in the corpus do not answer this: ${question.replace(/\s+/g, ' ').trim()}`;
@@ -187,10 +287,20 @@ function render(unit: Unit, n: number): string {
 /** For a how-to, steps answer better than prose, and commands better still. */
 const howToBonus = (howTo: boolean, u: { block: boolean; text: string }) => (!howTo || !u.block ? 0 : u.text.includes('```') ? 0.25 : 0.15);
 
-/** The halves of "X and Y" (or "X, Y and Z"): each asks for something of its own. */
+const REFERS_BACK = /\b(?:it|its|they|their|them|this|that|these|those|he|she|his|her)\b/i;
+/** The names and numbers of a text ("Series B", "2025"): what a later "it" or "its" stands for. */
+const referents = (text: string) => tokenize(text).filter((w, i) => /\d/.test(w) || (i > 0 && /^\p{Lu}/u.test(w)));
+
+/**
+ * The halves of "X and Y" (or "X, Y and Z"): each asks for something of its own. A half that
+ * refers back ("…, and how much did it raise?", "… and its finances") is about what the first
+ * half names, so it carries the first half's names and numbers.
+ */
 function conjuncts(question: string): string[] {
   const parts = question.split(/\s*(?:,|;|\band\b|\bas well as\b)\s*/i).map((p) => p.trim()).filter(Boolean);
-  return parts.length > 1 ? parts : [];
+  if (parts.length < 2) return [];
+  const named = referents(parts[0]!).join(' ');
+  return parts.map((p, i) => (i > 0 && named && REFERS_BACK.test(p) ? `${p} ${named}` : p));
 }
 
 /** What a worker searches for: the question's telling words, without the ones that only ask. */

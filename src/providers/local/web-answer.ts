@@ -1,5 +1,5 @@
 import type { SearchHit } from '../../corpus/corpus-index.js';
-import { joinPhrasal, terms } from '../../corpus/text.js';
+import { contentWords, joinPhrasal, terms } from '../../corpus/text.js';
 import { isHowTo, isPage, questionWeights, renderUnits, selectUnits, unitsOf, type Vocabulary } from './answer.js';
 import { pageHits, pageUnits, snippetUnits, type FetchedPage, type WebResult } from './page-passages.js';
 
@@ -37,7 +37,9 @@ export function webVocabulary(corpus: Vocabulary, texts: Array<ReadonlySet<strin
  * → `-y`), so no paragraph that says a question word is missed.
  */
 function mayAnswer(question: string, context: string): (text: string) => boolean {
-  const keys = [...new Set(terms(`${question} ${context}`))].map((t) => t.replace(/_/g, ' ').replace(/y$/, ''));
+  // The question's own words too: an irregular past ("led") stems to its verb ("lead"), no prefix of it.
+  const asked = `${question} ${context}`;
+  const keys = [...new Set([...terms(asked), ...contentWords(asked)])].map((t) => t.replace(/_/g, ' ').replace(/y$/, ''));
   return (text) => {
     const lower = joinPhrasal(text).toLowerCase();
     return keys.some((k) => lower.includes(k));
