@@ -17,7 +17,8 @@ import { createReadDocumentTool, createSearchDocumentsTool } from './tools/built
 import { currentTimeTool } from './tools/builtin/current-time.js';
 import { createWebTools } from './tools/web/index.js';
 import { createDataTools } from './tools/data/index.js';
-import { createMcpClients, loadMcpServersFile, type McpClients } from './mcp-client/index.js';
+import type { McpClients } from './mcp-client/index.js';
+import { loadMcpServersFile } from './mcp-client/servers-file.js';
 import { createToolRegistry, type ToolRegistry } from './tools/registry.js';
 import { createDispatcher } from './webhooks/dispatcher.js';
 import { loadWebhookSecret } from './webhooks/signing.js';
@@ -28,7 +29,7 @@ import { reportCrashes } from './observability/crash-reporting.js';
 import { createErrorReporter, type ErrorReporter } from './observability/sentry.js';
 import { StartupError, withSetting } from './startup-error.js';
 import type { ValidationError } from './errors.js';
-import { openScaleOut, type ScaleOut } from './cluster/scale-out.js';
+import type { ScaleOut } from './cluster/scale-out.js';
 
 /** The domain, wired: everything a transport (HTTP, MCP) serves. */
 export interface Services {
@@ -98,7 +99,8 @@ function warnOnDefaultModel(models: ModelResolver, logger: Logger): void {
 
 /** Build the domain from config. Transports are added on top by the caller. */
 export async function createServices(config: Config, logger: Logger, options: ServicesOptions = {}): Promise<Services> {
-  const scaleOut = !options.store && config.store === 'redis' ? await openScaleOut(config, logger) : undefined;
+  // Loaded only for STORE=redis: ioredis and BullMQ are some 28 MB a single node does without.
+  const scaleOut = !options.store && config.store === 'redis' ? await (await import('./cluster/scale-out.js')).openScaleOut(config, logger) : undefined;
   const store = options.store ?? scaleOut?.store ?? createStore(config);
   const events = createEventLog(store.events);
   const version = readVersion();
@@ -120,7 +122,10 @@ export async function createServices(config: Config, logger: Logger, options: Se
   ]);
   // Each server connects (or fails) within MCP_CONNECT_TIMEOUT_MS; one that cannot never stops the start.
   const { serversFile: _file, ...mcpLimits } = config.mcpClients;
-  const mcpClients = createMcpClients({ servers: mcpServers, registry, logger: logger.child({ component: 'mcp-client' }), ...mcpLimits, version });
+  // The MCP client SDK is loaded only when there are servers to reach.
+  const mcpClients: McpClients = mcpServers.length
+    ? (await import('./mcp-client/mcp-clients.js')).createMcpClients({ servers: mcpServers, registry, logger: logger.child({ component: 'mcp-client' }), ...mcpLimits, version })
+    : { start: async () => undefined, status: () => [], close: async () => undefined };
   await mcpClients.start();
   const orchestrator = new SwarmOrchestrator({
     store,

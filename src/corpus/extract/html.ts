@@ -1,5 +1,7 @@
 /** HTML → Markdown for the corpus: keep the readable content, drop page chrome, never emit URLs. */
-import { parseHTML } from 'linkedom';
+import { lazyModule } from '../../lazy-module.js';
+
+const linkedom = lazyModule<typeof import('linkedom')>('linkedom');
 
 /** DomElements whose whole subtree is chrome, code or UI rather than readable content. */
 const SKIP = new Set([
@@ -39,7 +41,7 @@ interface Sink {
 /** Convert an HTML document or fragment to Markdown: headings, paragraphs, lists, code, quotes, tables. */
 export function htmlToMarkdown(html: string): string {
   const source = /<html[\s>]/i.test(html) ? html : `<!DOCTYPE html><html><head></head><body>${html}</body></html>`;
-  const document = parseHTML(source).document as unknown as { body: DomElement | null; documentElement: DomElement | null };
+  const document = linkedom().parseHTML(source).document as unknown as { body: DomElement | null; documentElement: DomElement | null };
   const root = document.body ?? document.documentElement;
   if (!root) return '';
   return toBlocks(root).join('\n\n').replace(/\n{3,}/g, '\n\n').trim();

@@ -1,4 +1,6 @@
-import { DOMParser } from 'linkedom';
+import { lazyModule } from '../../lazy-module.js';
+
+const linkedom = lazyModule<typeof import('linkedom')>('linkedom');
 import { normalizeWhitespace, toIsoTimestamp, type DataSearchResult } from './search-result.js';
 import { DataSourceError } from './source-error.js';
 
@@ -29,7 +31,7 @@ function feedElement(xml: string): XmlElement {
   if (!COMPLETE_FEED.test(xml)) {
     throw notAFeed(/<([\w.-]+:)?feed[\s>]/.test(xml) ? 'an Atom feed that is cut off (no closing </feed>)' : 'something that is not an Atom feed');
   }
-  const root = (new DOMParser().parseFromString(xml, 'text/xml') as unknown as { documentElement: XmlElement | null }).documentElement;
+  const root = (new (linkedom().DOMParser)().parseFromString(xml, 'text/xml') as unknown as { documentElement: XmlElement | null }).documentElement;
   if (!root || localName(root) !== 'feed') throw notAFeed('something that is not an Atom feed');
   return root;
 }

@@ -1,8 +1,10 @@
-import { parseHTML } from 'linkedom';
+import { lazyModule } from '../../lazy-module.js';
 import { z } from 'zod';
 import { fetchText } from './fetch-text.js';
 import { normalizeWhitespace, toIsoTimestamp, truncate, type DataSearchResult } from './search-result.js';
 import { DataSourceError } from './source-error.js';
+
+const linkedom = lazyModule<typeof import('linkedom')>('linkedom');
 
 /** Where and how `wikipedia_search` asks a MediaWiki Action API. */
 export interface WikipediaClientOptions {
@@ -41,7 +43,7 @@ const apiError = z.object({ error: z.object({ code: z.string(), info: z.string()
 
 /** The plain text of an HTML fragment (a search snippet with its `<span class="searchmatch">` and entities). */
 export function htmlFragmentToText(html: string): string {
-  const { document } = parseHTML(`<!doctype html><html><body>${html}</body></html>`);
+  const { document } = linkedom().parseHTML(`<!doctype html><html><body>${html}</body></html>`);
   return normalizeWhitespace((document.body as unknown as { textContent: string | null }).textContent ?? '');
 }
 

@@ -1,6 +1,8 @@
 /** HTML page → its main text, by Mozilla Readability over a linkedom document. */
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import { lazyModule } from '../../lazy-module.js';
+
+const linkedom = lazyModule<typeof import('linkedom')>('linkedom');
+const readabilityModule = lazyModule<typeof import('@mozilla/readability')>('@mozilla/readability');
 import { blockText, type TextDomNode } from './block-text.js';
 
 /** What a reader keeps of a page. */
@@ -33,7 +35,7 @@ const clean = (value: string | null | undefined) => value?.replace(/\s+/g, ' ').
 
 function parse(html: string): PageDocument {
   const source = /<html[\s>]/i.test(html) ? html : `<!DOCTYPE html><html><head></head><body>${html}</body></html>`;
-  return parseHTML(source).document as unknown as PageDocument;
+  return linkedom().parseHTML(source).document as unknown as PageDocument;
 }
 
 function publishedMeta(document: PageDocument): string | undefined {
@@ -48,7 +50,7 @@ function publishedMeta(document: PageDocument): string | undefined {
 function readability(document: PageDocument) {
   try {
     // The serializer hands back the article's element itself, so it is not serialised and parsed again.
-    const reader = new Readability<TextDomNode>(document as never, { serializer: (node) => node as unknown as TextDomNode });
+    const reader = new (readabilityModule().Readability)<TextDomNode>(document as never, { serializer: (node) => node as unknown as TextDomNode });
     return reader.parse() ?? undefined;
   } catch {
     return undefined;
