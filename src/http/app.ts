@@ -1,5 +1,4 @@
 import express, { type Express, type Request } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { EventLog } from '../events/event-log.js';
 import type { McpServerStatus } from '../mcp-client/index.js';
 import type { Logger } from '../logger.js';
@@ -21,7 +20,7 @@ import { createRateLimits, ORCHESTRATE_ROUTES } from './middleware/rate-limit.js
 import { securityHeaders, type SecurityOptions } from './middleware/security.js';
 import { untrustedForwardedHeaders } from './middleware/forwarded.js';
 import { allowedHostnames, hostGuard } from './middleware/host-guard.js';
-import { requestId } from './middleware/request-id.js';
+import { requestLogging } from './middleware/request-log.js';
 import { consoleRouter } from './routes/console.js';
 import { docsRouter } from './routes/docs.js';
 import { healthRouter } from './routes/health.js';
@@ -80,20 +79,7 @@ export function createApp(deps: AppDeps): App {
   app.set('trust proxy', deps.trustProxy ?? false);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: requestId,
-      customProps: (req) => ({ request_id: req.id }),
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        // The path only: query strings may carry stream tokens.
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url.split('?')[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health' },
-    }),
-  );
+  app.use(requestLogging(app, deps.logger));
   if (deps.metrics) {
     deps.metrics.setSources({ streamClients: () => streams.size });
     app.use(httpMetrics(deps.metrics));
@@ -118,7 +104,8 @@ export function createApp(deps: AppDeps): App {
   // Before jsonBody: the MCP SDK reads its own bodies and answers JSON-RPC errors.
   const mcpRoutes = mcpRouter({ ...deps, documents: deps.store.documents, heartbeatMs: deps.sse.heartbeatMs, mcp, streamToken, sessionOwner: security.auth?.keyIdOf, orchestrateLimit: limits && { keyOf: limits.keyOf, take: limits.takeOrchestrate } });
   app.closeMcp = () => mcpRoutes.close();
-  app.use(mcpRoutes);
+  // On its one path, so other requests pass by on one path match instead of entering the router.
+  app.route('/mcp').all(mcpRoutes);
   app.use(jsonBody());
 
   const urls = (req: Request) => createUrlBuilder(req, deps.publicBaseUrl, streamToken);
@@ -142,7 +129,7 @@ export function createApp(deps: AppDeps): App {
       store: deps.store,
       orchestrator: deps.orchestrator,
       streams,
-      registeredWebhooks: async () => (await deps.webhooks?.countActive()) ?? 0,
+      registeredWebhooks: deps.webhooks && (() => deps.webhooks!.countActive()),
       mcpServers: deps.mcpClients && (() => deps.mcpClients!.status()),
     }),
   );

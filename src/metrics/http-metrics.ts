@@ -20,14 +20,26 @@ export function routeLabel(req: Request): string {
   return route;
 }
 
-/** Time every request until its response ends (or the connection closes) into `httpDuration`. */
+/**
+ * Time every request until its response ends (or the connection closes) into `httpDuration`. Each
+ * label combination's series handle is looked up once and kept: the set is bounded, as the routes,
+ * methods (Node's parser knows a fixed list) and status codes are.
+ */
 export function httpMetrics(metrics: Metrics): RequestHandler {
+  const series = new Map<string, { observe(seconds: number): void }>();
+  const observe = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let handle = series.get(key);
+    if (!handle) {
+      handle = metrics.httpDuration.labels({ method, route, status_code: String(status) });
+      series.set(key, handle);
+    }
+    handle.observe(seconds);
+  };
   return (req, res, next) => {
     const start = process.hrtime.bigint();
-    res.once('close', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      metrics.httpDuration.observe({ method: req.method, route: routeLabel(req), status_code: String(res.statusCode) }, seconds);
-    });
+    // 'close' comes once per response, after 'finish' or on an aborted connection.
+    res.on('close', () => observe(req.method, routeLabel(req), res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
     next();
   };
 }

@@ -4,6 +4,8 @@ import { ForbiddenError } from '../../errors.js';
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 /** Listening on every address: no one name to allow by it. */
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
+/** `Host` values whose answer `hostGuard` keeps. */
+const MAX_REMEMBERED_HOSTS = 100;
 
 /** The host name of a `Host` header value (port dropped, lower case), or undefined when it is not one. */
 export function hostnameOf(host: string): string | undefined {
@@ -37,11 +39,22 @@ export function allowedHostnames(options: { allowedHosts?: string[]; publicBaseU
  */
 export function hostGuard(allowed: string[]): RequestHandler {
   const names = new Set(allowed.map((h) => h.toLowerCase()));
+  // The answer depends on the header alone, and a server sees few of them: parse each once.
+  const answers = new Map<string, boolean>();
+  const isAllowed = (host: string): boolean => {
+    let answer = answers.get(host);
+    if (answer === undefined) {
+      const hostname = hostnameOf(host);
+      answer = hostname !== undefined && hostname !== '' && isAllowedHostname(hostname, names);
+      if (answers.size >= MAX_REMEMBERED_HOSTS) answers.clear(); // random Host headers must not grow it
+      answers.set(host, answer);
+    }
+    return answer;
+  };
   return (req, _res, next) => {
     if (req.path === '/health') return next();
     const host = req.headers.host ?? '';
-    const hostname = hostnameOf(host);
-    if (hostname && isAllowedHostname(hostname, names)) return next();
+    if (isAllowed(host)) return next();
     next(new ForbiddenError(`Host ${JSON.stringify(host)} is not allowed; add its name to ALLOWED_HOSTS to serve it`));
   };
 }

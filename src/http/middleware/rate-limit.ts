@@ -55,6 +55,14 @@ class RateLimitedError extends AppError {
 const pass: RequestHandler = (_req, _res, next) => next();
 
 /**
+ * `/health` spends no budget. Checked here, before the limiter, rather than with its `skip` option:
+ * the limiter awaits `skip` and reads `req.ip` for its debug log first, work a probe need not pay for.
+ */
+function exemptingHealth(limiter: RequestHandler): RequestHandler {
+  return (req, res, next) => (req.path === '/health' ? next() : limiter(req, res, next));
+}
+
+/**
  * rate-limit-redis caches the promise of its Lua script's SHA: one that failed (Redis down when the
  * limiter was created, or when the script was reloaded) would fail every later call. After a
  * failure, the next increment loads the script again first.
@@ -115,7 +123,7 @@ export function createRateLimits(options: RateLimitOptions, auth: ApiKeyAuth | u
   const limiter = (limit: number, what: string, store: Store | undefined): RequestHandler =>
     limit <= 0
       ? pass
-      : rateLimit({
+      : exemptingHealth(rateLimit({
           store,
           passOnStoreError: shared,
           windowMs: 60_000,
@@ -124,12 +132,11 @@ export function createRateLimits(options: RateLimitOptions, auth: ApiKeyAuth | u
           standardHeaders: 'draft-8',
           legacyHeaders: false,
           keyGenerator,
-          skip: (req) => req.path === '/health',
           handler: (_req, res, next) =>
             next(new RateLimitedError(`too many requests (${what}: ${limit} per minute); retry after ${String(res.getHeader('Retry-After') ?? 60)} s`)),
           // Its configuration warnings go to our log, not the console (stdout is the MCP channel in stdio mode).
           logger: { warn: (error, message) => logger.warn({ err: error }, message ?? 'rate limiter'), error: (error, message) => logger.error({ err: error }, message ?? 'rate limiter') },
-        });
+        }));
   const orchestrate = limiter(options.orchestratePerMin, 'orchestrate', orchestrateStore);
   return {
     general: limiter(options.perMin, 'requests', redis && createRedisStore('requests', redis)),

@@ -10,7 +10,8 @@ export interface HealthDeps {
   store: Store;
   orchestrator: SwarmOrchestrator;
   streams: StreamRegistry;
-  registeredWebhooks: () => Promise<number>;
+  /** Active webhook registrations; absent (no webhook service): 0, without asking anything. */
+  registeredWebhooks?: () => Promise<number>;
   /** The MCP servers of `MCP_SERVERS_FILE`: one not connected makes the server `degraded` (still 200). */
   mcpServers?: () => Array<{ name: string; transport: string; state: string; tools: number; error?: string }>;
 }
@@ -18,12 +19,18 @@ export interface HealthDeps {
 /** The MCP servers as `/health` shows them, and whether one is not connected. */
 function mcpHealth(deps: HealthDeps): { mcp_servers?: unknown[]; degraded: boolean } {
   const servers = deps.mcpServers?.() ?? [];
-  if (servers.length === 0) return { degraded: false };
+  if (servers.length === 0) return NO_MCP_SERVERS;
   const mcp_servers = servers.map(({ name, transport, state, tools, error }) => ({ name, transport, state, tools, ...(error ? { error } : {}) }));
   return { mcp_servers, degraded: servers.some((s) => s.state !== 'connected') };
 }
 
-/** `GET /health`: 200 healthy (or degraded: an MCP server is down), or 503 with the reason when the store cannot be used. */
+const NO_MCP_SERVERS = { degraded: false };
+
+/**
+ * `GET /health`: 200 healthy (or degraded: an MCP server is down), or 503 with the reason when the
+ * store cannot be used. Every answer asks the store (`store.check()`: SQLite writes a probe row, so a
+ * full disk shows at once); nothing is cached.
+ */
 export function healthRouter(deps: HealthDeps): Router {
   const router = Router();
   router.get('/health', async (_req, res) => {
@@ -43,7 +50,7 @@ export function healthRouter(deps: HealthDeps): Router {
     };
     try {
       await deps.store.check();
-      body.registered_webhooks = await deps.registeredWebhooks();
+      if (deps.registeredWebhooks) body.registered_webhooks = await deps.registeredWebhooks();
       res.json(body);
     } catch (error) {
       // Names the store and what is wrong with it (e.g. the disk holding DATA_DIR is full); `store_error`
