@@ -166,27 +166,27 @@ async function submitAll(url: string, options: LoopOptions): Promise<string[]> {
 }
 
 /**
- * Wait for every task's `stream_closed` event, then read the records once. Polling the records
- * instead (each read is a deep copy of a live record) would itself load the server it measures.
+ * Wait for every task's `stream_closed` event. Polling the records instead (each read is a deep
+ * copy of a live record) would itself load the server it measures.
  */
-async function waitForTasks(services: Services, ids: string[], timeoutMs: number): Promise<TaskRecord[]> {
+async function untilClosed(services: Services, ids: string[], timeoutMs: number): Promise<void> {
   const records = await Promise.all(ids.map((id) => services.orchestrator.get(id)));
   const open = new Set(records.filter((r) => !r.completed_at).map((r) => r.task_id));
-  if (open.size > 0) {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, timeoutMs);
-      const stop = services.events.onAppend((event) => {
-        if (event.event_type === 'stream_closed' && open.delete(event.task_id) && open.size === 0) finish();
-      });
-      function finish() {
-        clearTimeout(timer);
-        stop();
-        resolve();
-      }
+  if (open.size === 0) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(finish, timeoutMs);
+    const stop = services.events.onAppend((event) => {
+      if (event.event_type === 'stream_closed' && open.delete(event.task_id) && open.size === 0) finish();
     });
-  }
-  return Promise.all(ids.map((id) => services.orchestrator.get(id)));
+    function finish() {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    }
+  });
 }
+
+const readRecords = (services: Services, ids: string[]): Promise<TaskRecord[]> => Promise.all(ids.map((id) => services.orchestrator.get(id)));
 
 function rows(idle: ProbeStats, load: ProbeStats, wallMs: number, options: LoopOptions): Row[] {
   const during = `while ${options.tasks} research tasks (num_agents ${options.agents}) run on local`;
@@ -212,7 +212,7 @@ export async function measureLoop(options: LoopOptions): Promise<LoopResult> {
     await nextMessage(child, 'result', 60_000, 'loop probe');
     // …and so do the first research task and the first client request of this process (fetch loads
     // undici on first use): one task, run to its end before anything is measured.
-    await waitForTasks(target.services, await submitAll(target.url, { ...options, tasks: 1 }), options.timeoutMs);
+    await untilClosed(target.services, await submitAll(target.url, { ...options, tasks: 1 }), options.timeoutMs);
     child.send({ type: 'run', url: health, everyMs: options.everyMs, count: options.idleProbes } satisfies ProbeCommand);
     const idle = stats(await nextMessage<Extract<ProbeReply, { type: 'result' }>>(child, 'result', 60_000, 'loop probe'));
 
@@ -221,10 +221,12 @@ export async function measureLoop(options: LoopOptions): Promise<LoopResult> {
     underLoad.catch(() => undefined); // awaited below; keeps an early failure from going unhandled
     loopDelay.enable();
     const ids = await submitAll(target.url, options);
-    const records = await waitForTasks(target.services, ids, options.timeoutMs);
+    await untilClosed(target.services, ids, options.timeoutMs);
     loopDelay.disable();
     child.send({ type: 'stop' } satisfies ProbeCommand);
     const load = stats(await underLoad);
+    // Read once the probe has stopped: copying 30 finished records is the bench's work, not the tasks'.
+    const records = await readRecords(target.services, ids);
 
     const first = Math.min(...records.map((r) => Date.parse(r.created_at)));
     const last = Math.max(...records.map((r) => Date.parse(r.completed_at ?? new Date().toISOString())));

@@ -111,16 +111,39 @@ export function splitSentences(text: string): string[] {
   return out;
 }
 
+/**
+ * Passages as one line, and in lower case, by text: a search makes a snippet of every hit, and the
+ * same passages are found again and again. A cache, bounded; the index's stored texts are its keys.
+ */
+const flatTexts = new Map<string, { flat: string; lower: string }>();
+
+function flattened(text: string): { flat: string; lower: string } {
+  let known = flatTexts.get(text);
+  if (!known) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    known = { flat, lower: flat.toLowerCase() };
+    if (flatTexts.size >= 2_000) flatTexts.clear();
+    flatTexts.set(text, known);
+  }
+  return known;
+}
+
 /** The window of `text` (about `width` characters) holding most of `terms`, with ellipses. */
 export function bestSnippet(text: string, terms: string[], width = 220): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const { flat, lower } = flattened(text);
   if (flat.length <= width) return flat;
-  const lower = flat.toLowerCase();
+  const wanted = terms.map((t) => t.toLowerCase());
   let best = 0;
   let bestScore = -1;
   for (let start = 0; start < flat.length; start += Math.max(20, Math.floor(width / 4))) {
-    const window = lower.slice(start, start + width);
-    const score = terms.reduce((n, t) => n + (window.includes(t.toLowerCase()) ? 1 : 0), 0);
+    // A term is in the window when its first occurrence from the window's start ends inside it
+    // (no slice of the text per window: a search makes a snippet for every hit).
+    const end = Math.min(start + width, lower.length);
+    let score = 0;
+    for (const t of wanted) {
+      const at = lower.indexOf(t, start);
+      if (at !== -1 && at + t.length <= end) score++;
+    }
     if (score > bestScore) [best, bestScore] = [start, score];
   }
   const snippet = flat.slice(best, best + width).trim();
@@ -135,7 +158,44 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
   return shared / (a.size + b.size - shared);
 }
 
-/** A rough token count (words and punctuation marks), for usage reports of the local model. */
+/**
+ * Whether two sets of words are at least `threshold` alike (`jaccard(a, b) >= threshold`), without
+ * counting shared words when the sizes alone rule it out: at most the smaller set is shared, so the
+ * similarity is at most `smaller / larger`.
+ */
+export function similar(a: ReadonlySet<string>, b: ReadonlySet<string>, threshold: number): boolean {
+  const larger = Math.max(a.size, b.size);
+  if (larger > 0 && Math.min(a.size, b.size) / larger < threshold) return false;
+  return jaccard(a, b) >= threshold;
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+const SPACE = /\s/u;
+
+/**
+ * A rough token count (words and punctuation marks), for usage reports of the local model: what
+ * `/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu` would match, counted without building the matches (every
+ * answer is counted, and the array of its words was garbage at once).
+ */
 export function countTokens(text: string): number {
-  return (text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []).length;
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; ) {
+    const code = text.codePointAt(i)!;
+    i += code > 0xffff ? 2 : 1;
+    let word: boolean;
+    let space: boolean;
+    if (code < 0x80) {
+      word = (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f;
+      space = code === 0x20 || (code >= 0x09 && code <= 0x0d);
+    } else {
+      const char = String.fromCodePoint(code);
+      word = WORD_CHAR.test(char);
+      space = !word && SPACE.test(char);
+    }
+    if (word && !inWord) n++;
+    else if (!word && !space) n++;
+    inWord = word;
+  }
+  return n;
 }

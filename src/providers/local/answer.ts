@@ -1,20 +1,13 @@
 import type { CorpusIndex, SearchHit } from '../../corpus/corpus-index.js';
-import { jaccard, joinPhrasal, splitSentences, terms, tokenize } from '../../corpus/text.js';
+import { similar, splitSentences, terms } from '../../corpus/text.js';
 import { standingRank } from '../../corpus/vintage.js';
+import { MONEY, ask, conjuncts, isHowTo, type Asked, type Vocabulary } from './question.js';
 import { currentFirst, labelHistory } from './vintage-rules.js';
 
-/** How the offline model answers one sub-question from the passages it read: extractively, cited. */
+// Read here by callers from before question.ts had it.
+export { searchQuery } from './question.js';
 
-/** Words that say what kind of answer is wanted, not what it is about. */
-export const GENERIC_WORDS: ReadonlySet<string> = new Set(
-  terms(
-    'document documents say says tell information info detail details overview summary summarise summarize brief ' +
-      'describe list key main give find know please prepare write question questions answer include including cover ' +
-      'covering regarding concerning related relevant current currently latest recent new kind sort type thing things ' +
-      'company organisation organization corpus report much many rule rules status quickly fast soon often happen happens occur occurs mean means handle handled',
-  ),
-);
-const GENERIC = GENERIC_WORDS;
+/** How the offline model answers one sub-question from the passages it read: extractively, cited. */
 
 /** A unit must cover at least this share of the question's weight to be quoted at all. */
 const RELEVANCE_FLOOR = 0.5;
@@ -22,7 +15,6 @@ const RELEVANCE_FLOOR = 0.5;
 const RELATIVE_FLOOR = 0.8;
 const MAX_UNITS = 10;
 const DUPLICATE = 0.6;
-const HOW_TO = /\bhow (?:do|can|should|would) (?:i|we|you|one)\b|\bhow to\b|\bsteps?\b|\bprocedures?\b|\binstructions?\b|\brunbook\b|\bcommands?\b/i;
 
 /** A quotable piece of a passage: a sentence of prose, a whole list or code block, or a table row. */
 export interface Unit {
@@ -36,120 +28,68 @@ export interface Unit {
   label?: string;
 }
 
-/** What scoring reads of a collection: how rare each word is, and what each document is about. */
-export type Vocabulary = Pick<CorpusIndex, 'stats' | 'documentFrequency' | 'documentTerms'>;
-
 /** A unit before it is scored. */
 export type UnitDraft = Omit<Unit, 'coverage'>;
-
-function idf(corpus: Vocabulary, term: string): number {
-  const { passages } = corpus.stats();
-  return Math.log(1 + passages / (1 + corpus.documentFrequency(term)));
-}
-
-/** "now in force", "currently in effect": ways of asking for the current version, which vintage rules already give. */
-const CURRENT_FRAME = /\b(?:now |currently |still )?in (?:force|effect|place|operation)\b/gi;
-
-/** A word the corpus lacks, when forgiven, weighs this share of the average word it has. */
-const ABSENT_SHARE = 0.5;
-
-/** What a question asks, as scoring reads it. */
-interface Asked {
-  /** Its telling words with their weights. */
-  weights: Map<string, number>;
-  /** The word a unit must say (or be filed under) not to miss the question's point. */
-  focus: string;
-  /** Words that ask for an amount of money ("finances", "cost"): a unit stating one answers them. */
-  money: Set<string>;
-}
-
-/**
- * Words that ask about money in general, whatever the documents call it ("its finances" is
- * answered by turnover and surplus, "how much did it raise" by an amount): a unit stating an amount
- * says them. Words for one kind of money ("revenue", "price") are not among them: not every amount
- * is a revenue.
- */
-const MONEY_WORDS = new Set(terms('finance finances financial financials money monetary cost costs spend spent spending earn earned earnings pay paid raise raised'));
-/** An amount of money: `$40M`, `£9.6 million`, `€1,500`, `120 USD`. */
-const MONEY = /[$£€¥]\s?\d|\d[\d,.]*\s?(?:USD|EUR|GBP|dollars|euros|pounds)\b/i;
-
-/** Words written with a capital inside the question (not its first word): names ("France", "Series B"). */
-function namesOf(question: string): Set<string> {
-  const names = new Set<string>();
-  for (const sentence of question.split(/(?<=[.?!;:])\s+|\(/)) {
-    for (const word of tokenize(sentence).slice(1)) if (/^\p{Lu}/u.test(word)) for (const t of terms(word)) names.add(t);
-  }
-  return names;
-}
-
-/**
- * The question's terms with their weights: rarer words weigh more. A word no document uses cannot
- * tell one unit from another; it can only say that the documents do not answer. It stays the
- * question's point (weighing most, its focus) when it is a name or a number the corpus lacks
- * ("the capital of France", "throughput in 1990"), or when such words are as many as the words the
- * corpus knows. Otherwise it is a gap in wording ("lawsuit" for "suit", "traffic" for "how busy"):
- * it weighs little, and the most telling known word is the focus.
- */
-function ask(question: string, context: string, corpus: Vocabulary): Asked {
-  const pick = (text: string) => [...new Set(terms(text.replace(CURRENT_FRAME, ' ')))].filter((t) => !GENERIC.has(t));
-  const own = pick(question);
-  const source = own.length ? question : context;
-  const chosen = own.length ? own : pick(context);
-  const weights = new Map(chosen.map((t) => [t, idf(corpus, t)]));
-  const absent = chosen.filter((t) => corpus.documentFrequency(t) === 0);
-  const known = chosen.filter((t) => !absent.includes(t));
-  const names = namesOf(source);
-  const decisive = known.length === 0 || absent.length >= known.length || absent.some((t) => names.has(t) || /\d/.test(t));
-  if (!decisive) {
-    const average = known.reduce((n, t) => n + weights.get(t)!, 0) / known.length;
-    for (const t of absent) weights.set(t, ABSENT_SHARE * average);
-  }
-  const candidates = decisive ? chosen : known;
-  const focus = candidates.reduce((a, b) => (weights.get(b)! > weights.get(a)! ? b : a), candidates[0] ?? '');
-  return { weights, focus, money: new Set(chosen.filter((t) => MONEY_WORDS.has(t))) };
-}
-
-/** The question's terms with their weights (see `ask`). */
-export function questionWeights(question: string, context: string, corpus: Vocabulary): Map<string, number> {
-  return ask(question, context, corpus).weights;
-}
 
 /** The items of a list passage as prose (its intro, then each item), for questions that are not how-tos. */
 const listAsProse = (text: string) => text.replace(/^\s*(?:[-*+]|\d+[.)])\s+/gm, '\n\n');
 
-/** Whether a question asks how to do something: steps and commands answer it best. */
-export const isHowTo = (question: string): boolean => HOW_TO.test(question);
-
 /** Whether a piece of text can be quoted at all: a real sentence, not a document's note about itself. */
 export const quotable = (text: string): boolean => text.length >= 20 && text.split(/\s+/).length >= 4 && !META.test(text);
 
-/** The quotable units of passages: sentences of prose; lists, code and rows whole. */
-export function unitsOf(hits: SearchHit[], howTo: boolean): UnitDraft[] {
-  const out: UnitDraft[] = [];
-  hits.forEach((hit, rank) => {
-    // Steps and code are quoted whole; a list of facts answers a plain question item by item.
-    const whole = hit.kind === 'row' || hit.kind === 'code' || (hit.kind === 'list' && (howTo || /^\s*1[.)]/m.test(hit.text)));
-    if (whole) {
-      out.push({ text: hit.text, hit, rank, words: new Set(terms(hit.text)), block: hit.kind !== 'row' });
-      return;
-    }
-    for (const sentence of splitSentences(hit.kind === 'list' ? listAsProse(hit.text) : hit.text)) {
-      if (!quotable(sentence)) continue;
-      out.push({ text: sentence, hit, rank, words: new Set(terms(sentence)), block: false });
-    }
-  });
-  return out;
+/** What one passage gives to quote, whatever the question: its pieces and their words. */
+type Piece = Pick<UnitDraft, 'text' | 'words' | 'block'>;
+
+/**
+ * Pieces of recently read passages, by kind and text. Workers of one request read many of the same
+ * passages, and cutting a passage into sentences and words was most of the cost of an answer (and
+ * of its garbage). A cache, not a second index: bounded, and the words' sets are never changed.
+ */
+const piecesCache = new Map<string, Piece[]>();
+const MAX_CACHED_PASSAGES = 2_000;
+
+function piecesOf(hit: SearchHit, howTo: boolean): Piece[] {
+  // Steps and code are quoted whole; a list of facts answers a plain question item by item.
+  const whole = hit.kind === 'row' || hit.kind === 'code' || (hit.kind === 'list' && (howTo || /^\s*1[.)]/m.test(hit.text)));
+  const key = `${hit.kind}${whole ? ' whole' : ''}\u0000${hit.text}`;
+  let pieces = piecesCache.get(key);
+  if (!pieces) {
+    pieces = whole
+      ? [{ text: hit.text, words: new Set(terms(hit.text)), block: hit.kind !== 'row' }]
+      : splitSentences(hit.kind === 'list' ? listAsProse(hit.text) : hit.text)
+          .filter(quotable)
+          .map((sentence) => ({ text: sentence, words: new Set(terms(sentence)), block: false }));
+    if (piecesCache.size >= MAX_CACHED_PASSAGES) piecesCache.clear();
+    piecesCache.set(key, pieces);
+  }
+  return pieces;
 }
 
+/** The quotable units of passages: sentences of prose; lists, code and rows whole. */
+export function unitsOf(hits: SearchHit[], howTo: boolean): UnitDraft[] {
+  return hits.flatMap((hit, rank) => piecesOf(hit, howTo).map((p) => ({ text: p.text, hit, rank, words: p.words, block: p.block })));
+}
+
+type Filed = { last: Set<string>; above: Set<string>; where: Set<string> };
+/** What recently read units were filed under, by heading and path: bounded, like `piecesCache`. */
+const filedCache = new Map<string, Filed>();
+
 /** What a unit is filed under: its own heading, the headings above it, its file's folders and name. */
-function contextTerms(hit: SearchHit): { last: Set<string>; above: Set<string>; where: Set<string> } {
-  const trail = hit.heading.split(' › ');
-  return {
-    last: new Set(terms(trail.at(-1) ?? '')),
-    above: new Set(terms(trail.slice(0, -1).join(' '))),
-    // A page's address is not a folder: its words are often the headline's, and would credit every paragraph of the page.
-    where: isPage(hit) ? new Set() : new Set(terms(hit.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' '))),
-  };
+function contextTerms(hit: SearchHit): Filed {
+  const key = `${hit.path}\u0000${hit.heading}`;
+  let filed = filedCache.get(key);
+  if (!filed) {
+    const trail = hit.heading.split(' › ');
+    filed = {
+      last: new Set(terms(trail.at(-1) ?? '')),
+      above: new Set(terms(trail.slice(0, -1).join(' '))),
+      // A page's address is not a folder: its words are often the headline's, and would credit every paragraph of the page.
+      where: isPage(hit) ? new Set() : new Set(terms(hit.path.replace(/\.[^./]+$/, '').replace(/[/_.-]+/g, ' '))),
+    };
+    if (filedCache.size >= MAX_CACHED_PASSAGES) filedCache.clear();
+    filedCache.set(key, filed);
+  }
+  return filed;
 }
 
 /** A unit read from a web page (or a search result): its `path` is the page's URL. */
@@ -157,13 +97,14 @@ export const isPage = (hit: Pick<SearchHit, 'path'>): boolean => /^https?:\/\//i
 
 /** "Series C" where the question asks about "Series B": another of the same kind, named by its letter. */
 function namesAnother(unit: UnitDraft, ctx: { last: Set<string>; above: Set<string>; document: ReadonlySet<string> }, weights: Map<string, number>): boolean {
-  const filed = [...ctx.last, ...ctx.above];
+  let filed: string[] | undefined; // only for a question that names one of a kind ("Series B"): most do not
   for (const term of weights.keys()) {
     const kind = /^(.+)_[^_]+$/.exec(term)?.[1];
     if (!kind || unit.words.has(term)) continue;
     const other = (w: string) => w !== term && w.startsWith(`${kind}_`);
     // A row or sentence of its own about another; or a section about another, in a document that never names this one.
     if ([...unit.words].some(other)) return true;
+    filed ??= [...ctx.last, ...ctx.above];
     if (filed.some(other) && !filed.includes(term) && !ctx.document.has(term)) return true;
   }
   return false;
@@ -242,7 +183,7 @@ export function selectUnits(question: string, context: string, units: UnitDraft[
   const distinct: Unit[] = [];
   for (const unit of ranked) {
     // Rows of one table share their column names, not their content: each is a record of its own.
-    const repeats = (c: Unit) => c.text === unit.text || (!(tableOf(c) && tableOf(c) === tableOf(unit)) && jaccard(c.words, unit.words) >= DUPLICATE);
+    const repeats = (c: Unit) => c.text === unit.text || (!(tableOf(c) && tableOf(c) === tableOf(unit)) && similar(c.words, unit.words, DUPLICATE));
     if (distinct.some(repeats)) continue;
     distinct.push(unit);
   }
@@ -286,31 +227,6 @@ function render(unit: Unit, n: number): string {
 
 /** For a how-to, steps answer better than prose, and commands better still. */
 const howToBonus = (howTo: boolean, u: { block: boolean; text: string }) => (!howTo || !u.block ? 0 : u.text.includes('```') ? 0.25 : 0.15);
-
-const REFERS_BACK = /\b(?:it|its|they|their|them|this|that|these|those|he|she|his|her)\b/i;
-/** The names and numbers of a text ("Series B", "2025"): what a later "it" or "its" stands for. */
-const referents = (text: string) => tokenize(text).filter((w, i) => /\d/.test(w) || (i > 0 && /^\p{Lu}/u.test(w)));
-
-/**
- * The halves of "X and Y" (or "X, Y and Z"): each asks for something of its own. A half that
- * refers back ("…, and how much did it raise?", "… and its finances") is about what the first
- * half names, so it carries the first half's names and numbers.
- */
-function conjuncts(question: string): string[] {
-  const parts = question.split(/\s*(?:,|;|\band\b|\bas well as\b)\s*/i).map((p) => p.trim()).filter(Boolean);
-  if (parts.length < 2) return [];
-  const named = referents(parts[0]!).join(' ');
-  return parts.map((p, i) => (i > 0 && named && REFERS_BACK.test(p) ? `${p} ${named}` : p));
-}
-
-/** What a worker searches for: the question's telling words, without the ones that only ask. */
-export function searchQuery(question: string, context: string): string {
-  // Words that only ask ("what", "status", "how quickly") go; names with their letter ("Series B") stay whole.
-  const words = (text: string) =>
-    (text.match(/\p{Lu}\p{Ll}+\s+\p{Lu}\b|\S+/gu) ?? []).filter((w) => terms(w).some((t) => !GENERIC.has(t)));
-  const own = words(joinPhrasal(question.replace(CURRENT_FRAME, ' ')));
-  return (own.length ? own : words(context)).join(' ') || question;
-}
 
 /** Which source a unit cites: a page by its URL, a document by its file and lines. */
 const sourceKey = (h: SearchHit) => (isPage(h) ? h.path : `${h.path}#${h.lines}`);

@@ -10,7 +10,8 @@ import type { CorpusIndex } from '../../corpus/corpus-index.js';
 import { countTokens } from '../../corpus/text.js';
 import type { AgentBrief } from '../../orchestrator/task-context.js';
 import { splitParts } from '../../orchestrator/parts.js';
-import { answer, searchQuery } from './answer.js';
+import { answer } from './answer.js';
+import { searchQuery } from './question.js';
 import { merge, type MergeMode } from './merge.js';
 import { plan } from './planner.js';
 import { SEARCH_LIMIT, SEARCH_TOOL, WEB_SEARCH_TOOL, offers, toolCallParts, toolHits, type ToolCall } from './prompt-tools.js';
@@ -36,9 +37,13 @@ function briefOf(options: LanguageModelV3CallOptions): AgentBrief {
 }
 
 /**
- * The extractive work of every local call in the process, one call per turn of the event loop: a
- * call starts only after the previous one finished and I/O had its turn, so however many agents
- * run at once, a request (or /health) waits behind at most one of them.
+ * The work of every local call in the process, one slice per turn of the event loop: the
+ * extractive answer, then each part of its stream, each starting only after the previous slice
+ * finished and I/O had its turn. A slice is short, but what it sets off is not: a part flows on
+ * through the AI SDK, the agent, the task's events and store, and a tool call into the search it
+ * asks for, all before the turn ends. Handing a call's parts over all at once made that one turn
+ * of tens of milliseconds; Node accepts one new connection per turn, so a client that connects
+ * (a health check) waited behind every busy turn of those ahead of it in the queue.
  */
 let turns: Promise<unknown> = Promise.resolve();
 function inTurn<T>(work: () => T): Promise<T> {
@@ -127,11 +132,14 @@ export function createLocalModel(corpus: CorpusIndex, modelId = 'extractive'): L
         ...parts,
         { type: 'finish', finishReason: { unified: reason, raw: reason }, usage: usage(inputTokens, countTokens(output)) },
       ];
+      // One part a turn (see `inTurn`): what each part sets off runs in a turn of its own.
+      let next = 0;
       return {
         stream: new ReadableStream<LanguageModelV3StreamPart>({
-          start(controller) {
-            for (const part of all) controller.enqueue(part);
-            controller.close();
+          async pull(controller) {
+            const part = await inTurn(() => all[next++]!);
+            controller.enqueue(part);
+            if (next === all.length) controller.close();
           },
         }),
       };

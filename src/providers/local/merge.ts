@@ -1,7 +1,7 @@
-import { marked, type Token } from 'marked';
+import { Lexer, type Token } from 'marked';
 import { splitSourceList } from '../../orchestrator/citations.js';
 import { splitParts } from '../../orchestrator/parts.js';
-import { jaccard, terms } from '../../corpus/text.js';
+import { similar, terms } from '../../corpus/text.js';
 
 /**
  * Merging findings offline: cited claims (a fact, or a list or code block quoted whole) are parsed
@@ -30,17 +30,39 @@ const NOT_FOUND = /\bdo(?:es)? not (?:answer|say|mention|cover)\b/i;
 const CITE = /\[(\d+)\]/g;
 const HAS_CITE = /\[\d+\]/;
 
+/**
+ * Words of recently merged claims, by text: a drummer's claims are its workers' again, and the
+ * executive merge reads them a third time. A cache, bounded; the sets are never changed.
+ */
+const claimWords = new Map<string, Set<string>>();
+
+function wordsOf(plain: string): Set<string> {
+  let words = claimWords.get(plain);
+  if (!words) {
+    words = new Set(terms(plain.replace(/\[\d+\]/g, '')));
+    if (claimWords.size >= 5_000) claimWords.clear();
+    claimWords.set(plain, words);
+  }
+  return words;
+}
+
 function claim(text: string, block: boolean): Claim {
   const cites = [...new Set([...text.matchAll(CITE)].map((m) => Number(m[1])))];
   const plain = block ? text : text.replace(/\s*\[\d+\]/g, '').trim();
-  return { text: plain, cites, words: new Set(terms(plain.replace(/\[\d+\]/g, ''))), block };
+  return { text: plain, cites, words: wordsOf(plain), block };
 }
+
+/**
+ * A body's Markdown blocks, as `marked.lexer` gives them but without lexing their inline text:
+ * claims are read from the blocks' own `text` and `raw`, and the inline pass was half of a merge.
+ */
+const blockTokens = (body: string): Token[] => new Lexer().blockTokens(body.replace(/\r\n|\r/g, '\n'), []);
 
 /** Claims of a finding's body: bullets one by one; a paragraph that introduces a list or code keeps them. */
 function claimsOf(body: string): { claims: Claim[]; notFound?: string } {
   const claims: Claim[] = [];
   let notFound: string | undefined;
-  const tokens = marked.lexer(body).filter((t) => t.type !== 'space');
+  const tokens = blockTokens(body).filter((t) => t.type !== 'space');
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t.type === 'list' && !t.ordered && t.items.every((item: Token & { text: string }) => !item.text.includes('\n'))) {
@@ -75,7 +97,7 @@ function dedupe(groups: Group[]): Group[] {
   return groups.map((g) => ({
     ...g,
     claims: g.claims.filter((c) => {
-      const twin = kept.find((k) => k.text === c.text || (!c.block && !k.block && jaccard(k.words, c.words) >= DUPLICATE));
+      const twin = kept.find((k) => k.text === c.text || (!c.block && !k.block && similar(k.words, c.words, DUPLICATE)));
       if (!twin) return kept.push(c), true;
       for (const n of c.cites) if (!twin.cites.includes(n)) twin.cites.push(n);
       return false;

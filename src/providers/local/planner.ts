@@ -1,5 +1,5 @@
 import { partsWithin, subQuestions } from '../../orchestrator/parts.js';
-import { GENERIC_WORDS } from './answer.js';
+import { GENERIC_WORDS } from './question.js';
 import { terms } from '../../corpus/text.js';
 
 /**

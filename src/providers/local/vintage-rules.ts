@@ -1,5 +1,5 @@
 import type { SearchHit } from '../../corpus/corpus-index.js';
-import { jaccard } from '../../corpus/text.js';
+import { similar } from '../../corpus/text.js';
 import { standingRank } from '../../corpus/vintage.js';
 import type { Unit } from './answer.js';
 
@@ -12,8 +12,24 @@ export function currentFirst(a: SearchHit, b: SearchHit): number {
 }
 
 const NUMBER = /\d[\d,.]*/g;
-const numbersOf = (text: string) => new Set((text.match(NUMBER) ?? []).map((n) => n.replace(/[,.]$/, '')));
-const wordsOf = (u: Unit) => new Set([...u.words].filter((w) => !/\d/.test(w)));
+/** Figures of recently compared texts: every chosen unit is compared with every other, so each text's are read once. */
+const figures = new Map<string, Set<string>>();
+function numbersOf(text: string): Set<string> {
+  let numbers = figures.get(text);
+  if (!numbers) {
+    numbers = new Set((text.match(NUMBER) ?? []).map((n) => n.replace(/[,.]$/, '')));
+    if (figures.size >= 5_000) figures.clear();
+    figures.set(text, numbers);
+  }
+  return numbers;
+}
+/** A unit's words without figures, by its (cached, never changed) set of words. */
+const wordsWithoutFigures = new WeakMap<ReadonlySet<string>, Set<string>>();
+function wordsOf(u: Unit): Set<string> {
+  let words = wordsWithoutFigures.get(u.words);
+  if (!words) wordsWithoutFigures.set(u.words, (words = new Set([...u.words].filter((w) => !/\d/.test(w)))));
+  return words;
+}
 const rowKey = (text: string) => {
   const cells = text.split('; ');
   const keys = cells.map((c) => c.split(': ')[0]);
@@ -30,7 +46,7 @@ function twins(a: Unit, b: Unit): boolean {
   const [na, nb] = [numbersOf(a.text), numbersOf(b.text)];
   if (na.size === 0 || nb.size === 0) return false;
   const same = [...na].every((n) => nb.has(n)) && [...nb].every((n) => na.has(n));
-  return !same && jaccard(wordsOf(a), wordsOf(b)) >= 0.5;
+  return !same && similar(wordsOf(a), wordsOf(b), 0.5);
 }
 
 const STANDING_LABEL = { draft: 'Draft', archived: 'Archived', superseded: 'Superseded' } as const;

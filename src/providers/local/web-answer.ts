@@ -1,6 +1,7 @@
 import type { SearchHit } from '../../corpus/corpus-index.js';
 import { contentWords, joinPhrasal, terms } from '../../corpus/text.js';
-import { isHowTo, isPage, questionWeights, renderUnits, selectUnits, unitsOf, type Vocabulary } from './answer.js';
+import { isPage, renderUnits, selectUnits, unitsOf } from './answer.js';
+import { isHowTo, questionWeights, type Vocabulary } from './question.js';
 import { pageHits, pageUnits, snippetUnits, type FetchedPage, type WebResult } from './page-passages.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import { z } from 'zod';
 import type { CorpusIndex } from '../../corpus/corpus-index.js';
-import { searchQuery } from './answer.js';
+import { searchQuery } from './question.js';
 import type { FetchedPage, WebResult } from './page-passages.js';
 import {
   FETCH_URL_TOOL,
