@@ -29,6 +29,11 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'workflow_cancelled',
 ]);
 
+/** An event that ends a workflow, or the `stream_closed` after it: what must never wait or be missed. */
+export function endsWorkflow(event: Pick<TaskEvent, 'event_type'>): boolean {
+  return TERMINAL_EVENT_TYPES.has(event.event_type) || event.event_type === 'stream_closed';
+}
+
 /** One event in a task's append-only log. `seq` counts from 1 per task with no gaps. */
 export interface TaskEvent {
   event_type: EventType;

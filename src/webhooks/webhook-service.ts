@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TaskAlreadyFinishedError, TaskNotFoundError, ValidationError } from '../errors.js';
 import type { EventLog } from '../events/event-log.js';
-import { TERMINAL_EVENT_TYPES, type EventType, type TaskEvent } from '../events/event.js';
+import { endsWorkflow, TERMINAL_EVENT_TYPES, type EventType, type TaskEvent } from '../events/event.js';
 import type { Logger } from '../logger.js';
 import { isFinal, type TaskRecord } from '../orchestrator/task.js';
 import type { Store, WebhookRegistration } from '../store/store.js';
@@ -58,8 +58,6 @@ export function webhookPayload(event: TaskEvent): string {
 /** On a shared store, how long this instance trusts its copy of a task's registrations. */
 export const SHARED_CACHE_MS = 1000;
 
-const endsWorkflow = (event: TaskEvent) => TERMINAL_EVENT_TYPES.has(event.event_type) || event.event_type === 'stream_closed';
-
 const sameEvents = (a: readonly EventType[], b: readonly EventType[]) => a.length === b.length && a.every((e) => b.includes(e));
 
 export function createWebhookService(options: WebhookServiceOptions): WebhookService {
@@ -69,8 +67,8 @@ export function createWebhookService(options: WebhookServiceOptions): WebhookSer
   // there an entry is read again once it is SHARED_CACHE_MS old, and for every event that ends a
   // workflow, so a registration made elsewhere is seen within that time and never misses the end.
   const cache = new Map<string, { list: WebhookRegistration[]; at: number }>();
-  const fresh = (entry: { at: number } | undefined, event?: TaskEvent): entry is { list: WebhookRegistration[]; at: number } =>
-    entry !== undefined && (!store.shared || (Date.now() - entry.at < SHARED_CACHE_MS && !(event && endsWorkflow(event))));
+  const fresh = (entry: { at: number } | undefined, event: TaskEvent): entry is { list: WebhookRegistration[]; at: number } =>
+    entry !== undefined && (!store.shared || (!endsWorkflow(event) && Date.now() - entry.at < SHARED_CACHE_MS));
   const getTask =
     options.getTask ??
     (async (taskId: string) => {

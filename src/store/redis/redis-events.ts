@@ -37,7 +37,8 @@ function createChannels(subscriber: Redis, logger: Logger) {
     const watched = channels.get(channel);
     if (!watched || event.seq <= watched.last) return;
     watched.last = event.seq;
-    for (const listener of [...watched.listeners]) {
+    // The set itself, not a copy per event (a thousand stream clients may watch one task); see task-watchers.ts.
+    for (const listener of watched.listeners) {
       try {
         listener(event);
       } catch (error) {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { eventJson, TERMINAL_EVENT_TYPES, type TaskEvent } from '../../events/event.js';
+import { endsWorkflow, eventJson, type TaskEvent } from '../../events/event.js';
 import type { StoreError } from '../store-error.js';
 import { createSeqCounter } from '../seq-counter.js';
 import { createTaskWatchers } from '../task-watchers.js';
@@ -108,7 +108,7 @@ export function createSqliteEventStore(db: Database.Database, guard: WriteGuard)
     append(unnumbered) {
       const event = seqs.number(unnumbered);
       buffer.push(event);
-      if (TERMINAL_EVENT_TYPES.has(event.event_type) || event.event_type === 'stream_closed') flush();
+      if (endsWorkflow(event)) flush();
       else schedule();
     },
     onStored(listener) {
