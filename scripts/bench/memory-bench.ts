@@ -10,6 +10,8 @@
  * - saves: tasks of 20 agents run one agent at a time (`MAX_AGENTS_PER_TASK=1`), so each agent's
  *   result is its own save: the bytes those saves hand to SQLite (every string bound to a write of
  *   the tasks tables), per save and the largest;
+ * - redis-saves: the same tasks on `STORE=redis` (a redis-server of its own), counting the
+ *   arguments of each save script sent to Redis (left out when there is no redis-server);
  * - memory: the memory store's heap per finished task, and after a prune to a quarter of them.
  */
 import { execFileSync, fork } from 'node:child_process';
@@ -19,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { hasRedisServer, startRedis } from '../../test/helpers/redis-server.js';
 import { nextMessage, stopChild } from './child-ipc.js';
 import { CHILD_FLAG, type MemoryChildCommand, type MemoryChildOptions, type MemoryPhase, type PhaseFigures } from './memory-child.js';
 import { num, type Row } from './report.js';
@@ -61,21 +64,22 @@ function transpile(dir: string): { child: string; zeroModel: string } {
 }
 
 /** Run one phase in a fresh child (exported for investigations: `readEvery` gives more readings). */
-export async function runPhase(phase: MemoryPhase, options: MemoryChildOptions): Promise<PhaseFigures> {
+export async function runPhase(phase: MemoryPhase, options: MemoryChildOptions): Promise<PhaseFigures | undefined> {
   build();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-memory-bench-'));
   try {
-    return await inChild(phase, options, transpile(dir));
+    const files = transpile(dir);
+    return phase === 'redis-saves' ? await redisSaves(options, files) : await inChild(phase, options, files);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function inChild(phase: MemoryPhase, options: MemoryChildOptions, files: { child: string; zeroModel: string }): Promise<PhaseFigures> {
+async function inChild(phase: MemoryPhase, options: MemoryChildOptions, files: { child: string; zeroModel: string }, redisUrl?: string): Promise<PhaseFigures> {
   const child = fork(files.child, [CHILD_FLAG], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     await nextMessage(child, 'ready', 60_000, 'memory bench');
-    child.send({ type: 'run', phase, options, distDir: path.join(ROOT, 'dist'), zeroModel: files.zeroModel } satisfies MemoryChildCommand);
+    child.send({ type: 'run', phase, options, distDir: path.join(ROOT, 'dist'), zeroModel: files.zeroModel, redisUrl } satisfies MemoryChildCommand);
     const reply = await nextMessage<{ figures: PhaseFigures }>(child, 'result', 30 * 60_000, `memory bench (${phase})`);
     return reply.figures;
   } finally {
@@ -104,13 +108,27 @@ function sqliteRows(s: PhaseFigures, agents: number): Row[] {
   ];
 }
 
-function saveRows(s: PhaseFigures): Row[] {
+function saveRows(s: PhaseFigures, store: 'SQLite' | 'Redis'): Row[] {
   const c = s.counts!;
   return [
-    { metric: 'bytes a task save hands to SQLite (mean; 20 agents, one at a time)', ours: bytes(c.bytes / Math.max(1, c.saves)) },
-    { metric: 'largest single task save', ours: bytes(c.largest) },
-    { metric: 'bytes handed to SQLite per 20-agent task (all its saves)', ours: bytes(c.bytes / s.tasks) },
+    { metric: `bytes a task save hands to ${store} (mean; 20 agents, one at a time)`, ours: bytes(c.bytes / Math.max(1, c.saves)) },
+    { metric: `largest single task save (${store})`, ours: bytes(c.largest) },
+    { metric: `bytes handed to ${store} per 20-agent task (all its saves)`, ours: bytes(c.bytes / s.tasks) },
   ];
+}
+
+/** The `saves` tasks on Redis, or undefined when there is no redis-server. */
+async function redisSaves(options: MemoryChildOptions, files: { child: string; zeroModel: string }): Promise<PhaseFigures | undefined> {
+  if (!hasRedisServer()) {
+    console.log('  (no redis-server on PATH: the Redis save rows are left out)');
+    return undefined;
+  }
+  const redis = await startRedis();
+  try {
+    return await inChild('redis-saves', options, files, redis.url);
+  } finally {
+    await redis.stop();
+  }
 }
 
 function memoryRows(m: PhaseFigures, agents: number): Row[] {
@@ -137,14 +155,16 @@ export async function measureMemory(options: Partial<MemoryBenchOptions> = {}): 
   try {
     const files = transpile(dir);
     const sqlite = await inChild('sqlite', { tasks: o.tasks, agents: o.agents, wave: o.wave }, files);
-    const saves = await inChild('saves', { tasks: o.saveTasks, agents: 20, wave: 1, env: { MAX_AGENTS_PER_TASK: '1' }, modelDelayMs: 1 }, files);
+    const saveOptions: MemoryChildOptions = { tasks: o.saveTasks, agents: 20, wave: 1, env: { MAX_AGENTS_PER_TASK: '1' }, modelDelayMs: 1 };
+    const saves = await inChild('saves', saveOptions, files);
+    const onRedis = await redisSaves(saveOptions, files);
     const memory = await inChild('memory', { tasks: o.memoryStoreTasks, agents: o.agents, wave: o.wave }, files);
-    const phases = [sqlite, saves, memory];
+    const phases = [sqlite, saves, ...(onRedis ? [onRedis] : []), memory];
     const summary = phases
-      .map((p) => `  ${p.phase}: ${num(p.tasks)} tasks in ${num(p.wallMs / 1000, 1)} s, ${p.failed} not completed${p.counts ? `; ${num(p.counts.saves)} task saves, ${mb(p.counts.bytes)} handed to SQLite` : ''}`)
+      .map((p) => `  ${p.phase}: ${num(p.tasks)} tasks in ${num(p.wallMs / 1000, 1)} s, ${p.failed} not completed${p.counts ? `; ${num(p.counts.saves)} task saves, ${mb(p.counts.bytes)} handed to the store` : ''}`)
       .join('\n');
     return {
-      rows: [...sqliteRows(sqlite, o.agents), ...saveRows(saves), ...memoryRows(memory, o.agents)],
+      rows: [...sqliteRows(sqlite, o.agents), ...saveRows(saves, 'SQLite'), ...(onRedis ? saveRows(onRedis, 'Redis') : []), ...memoryRows(memory, o.agents)],
       summary,
       complete: phases.every((p) => p.failed === 0),
     };

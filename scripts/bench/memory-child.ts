@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
@@ -16,6 +17,7 @@ import type * as ConfigModule from '../../src/config.js';
 import type * as InputsModule from '../../src/orchestrator/inputs.js';
 import type * as LoggerModule from '../../src/logger.js';
 import type * as MemoryStoreModule from '../../src/store/memory-store.js';
+import type * as RedisStoreModule from '../../src/store/redis/redis-store.js';
 import type * as ServicesModule from '../../src/services.js';
 import type * as SqliteStoreModule from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -37,7 +39,7 @@ export interface MemoryChildOptions {
   readEvery?: number;
 }
 
-export type MemoryPhase = 'sqlite' | 'saves' | 'memory';
+export type MemoryPhase = 'sqlite' | 'saves' | 'redis-saves' | 'memory';
 
 export type MemoryChildCommand = {
   type: 'run';
@@ -46,6 +48,8 @@ export type MemoryChildCommand = {
   /** The compiled server (`dist/`) and the transpiled zero model. */
   distDir: string;
   zeroModel: string;
+  /** redis-saves: the redis-server to use. */
+  redisUrl?: string;
 };
 
 /** A memory reading after gc, bytes. */
@@ -58,7 +62,7 @@ export interface Reading {
   external: number;
 }
 
-/** What task saves handed to SQLite: every string and buffer bound to a write of the tasks tables. */
+/** What task saves handed to the store: SQLite, every string and buffer bound to a write of the tasks tables; Redis, the arguments of each save script. */
 export interface SaveCounts {
   saves: number;
   bytes: number;
@@ -85,6 +89,7 @@ interface Modules {
   inputs: typeof InputsModule;
   logger: typeof LoggerModule;
   memory: typeof MemoryStoreModule;
+  redis: typeof RedisStoreModule;
   services: typeof ServicesModule;
   sqlite: typeof SqliteStoreModule;
   zero: typeof ZeroModelModule;
@@ -99,6 +104,7 @@ async function load(distDir: string, zeroModel: string): Promise<Modules> {
     inputs: await dist('orchestrator/inputs.js'),
     logger: await dist('logger.js'),
     memory: await dist('store/memory-store.js'),
+    redis: await dist('store/redis/redis-store.js'),
     services: await dist('services.js'),
     sqlite: await dist('store/sqlite/sqlite-store.js'),
     zero: await import(pathToFileURL(zeroModel).href),
@@ -141,6 +147,26 @@ function countSaves(db: Database.Database, counts: SaveCounts): void {
     }) as typeof statement.run;
     return statement;
   }) as Database.Database['prepare'];
+}
+
+/**
+ * Count what task saves hand to Redis: the arguments after the key prefix of every `writeTask`
+ * script call (its mode, `save`, comes right after the prefix), by wrapping ioredis's
+ * `sendCommand` — the copy the compiled server loads, found from `dist/`.
+ */
+function countRedisSaves(distDir: string, counts: SaveCounts): void {
+  const { Redis } = createRequire(path.join(distDir, 'index.js'))('ioredis') as { Redis: { prototype: { sendCommand: (command: { name: string; args: unknown[] }) => unknown } } };
+  const send = Redis.prototype.sendCommand;
+  Redis.prototype.sendCommand = function (this: unknown, command) {
+    const { name, args } = command;
+    if ((name === 'evalsha' || name === 'eval') && args[3] === 'save') {
+      const size = args.slice(2).reduce<number>((n, a) => n + (typeof a === 'string' ? Buffer.byteLength(a) : Buffer.isBuffer(a) ? a.length : String(a).length), 0);
+      counts.saves++;
+      counts.bytes += size;
+      counts.largest = Math.max(counts.largest, size);
+    }
+    return send.call(this, command);
+  };
 }
 
 async function openServices(m: Modules, store: Store, dataDir: string, options: MemoryChildOptions): Promise<Services> {
@@ -201,6 +227,27 @@ async function onSqlite(m: Modules, phase: MemoryPhase, options: MemoryChildOpti
   }
 }
 
+/** Redis (`redis-saves`): the same tasks as `saves`, counting what their saves hand to Redis. */
+async function onRedisSaves(m: Modules, command: MemoryChildCommand): Promise<PhaseFigures> {
+  const { options, redisUrl } = command;
+  if (!redisUrl) throw new Error('redis-saves needs a redis-server');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-memory-bench-'));
+  const counts: SaveCounts = { saves: 0, bytes: 0, largest: 0, current: 0 };
+  countRedisSaves(command.distDir, counts);
+  const silent = m.logger.createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, done) => done() }) });
+  const store = await m.redis.createRedisStore({ url: redisUrl, prefix: `bench${process.pid}:`, logger: silent });
+  const services = await openServices(m, store, dataDir, { ...options, env: { REDIS_URL: redisUrl, ...options.env } });
+  try {
+    const started = performance.now();
+    const failed = await runTasks(m, services, 0, options.tasks, options);
+    await store.check();
+    return { phase: 'redis-saves', tasks: options.tasks, failed, wallMs: performance.now() - started, readings: [], counts };
+  } finally {
+    await services.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** The memory store: the heap before and after the tasks, and after a prune to a quarter of them. */
 async function onMemory(m: Modules, options: MemoryChildOptions): Promise<PhaseFigures> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-memory-bench-'));
@@ -231,7 +278,13 @@ export function runMemoryChild(): void {
   const send = (reply: MemoryChildReply) => process.send?.(reply);
   process.on('message', (command: MemoryChildCommand) => {
     load(command.distDir, command.zeroModel)
-      .then((m) => (command.phase === 'memory' ? onMemory(m, command.options) : onSqlite(m, command.phase, command.options)))
+      .then((m) =>
+        command.phase === 'memory'
+          ? onMemory(m, command.options)
+          : command.phase === 'redis-saves'
+            ? onRedisSaves(m, command)
+            : onSqlite(m, command.phase, command.options),
+      )
       .then(
         (figures) => send({ type: 'result', figures }),
         (error: unknown) => send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }),

@@ -4,8 +4,7 @@
  * the simplest `node:http` broadcaster sending the same frames on the same schedule. Rounds rotate
  * the order (load from other processes falls on every server alike); rows are medians.
  */
-import { execFileSync } from 'node:child_process';
-import { startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
+import { hasRedisServer, startRedis, type RedisServer } from '../../test/helpers/redis-server.js';
 import { median, ms, num, ratio, type Row } from './report.js';
 import { measureSse, offeredPerSec, type SseOptions, type SseRun } from './sse.js';
 import { startBareServer, startOurServer, type SseTarget } from './sse-servers.js';
@@ -18,15 +17,6 @@ interface Server {
   start: () => Promise<SseTarget>;
   runs: SseRun[];
 }
-
-const hasRedis = () => {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function rowsFor(ours: Server, bare: Server): Row[] {
   const m = (server: Server, pick: (r: SseRun) => number) => median(server.runs.map(pick));
@@ -54,7 +44,7 @@ export async function benchSse(options: SseOptions, rounds: number): Promise<{ r
   console.log(`${options.events} events on one task in bursts of ${options.bursts.join(', ')} (repeating), one burst every ${options.everyMs} ms`);
   console.log(`(${num(offered)} events/s offered = ${num(offered * options.clients)} deliveries/s); ${rounds} rounds, the order rotated, medians.`);
   let redis: RedisServer | undefined;
-  if (hasRedis()) redis = await startRedis();
+  if (hasRedisServer()) redis = await startRedis();
   else console.log('  (no redis-server on PATH: the STORE=redis rows are left out)');
   try {
     const bare: Server = { label: 'bare node:http', start: startBareServer, runs: [] };

@@ -1,6 +1,7 @@
 import type { TaskEvent } from '../events/event.js';
-import { isFinal, type AgentResult, type TaskRecord, type TaskStatus } from '../orchestrator/task.js';
+import { isFinal, type TaskRecord, type TaskStatus } from '../orchestrator/task.js';
 import { createFileDocumentStore } from './file-documents.js';
+import { createRecordCopier } from './result-lists.js';
 import { createSeqCounter } from './seq-counter.js';
 import { createTaskWatchers } from './task-watchers.js';
 import type {
@@ -103,17 +104,11 @@ class MemoryWebhookStore implements WebhookStore {
   }
 }
 
-const RESULT_LISTS = ['agent_results', 'synthesis_results'] as const;
-
 class MemoryTaskStore implements TaskStore {
   readonly rows = new Map<string, { order: number; task: TaskRecord }>();
   private nextOrder = 1;
-  /**
-   * The copy made of each agent result saved: a running task's results are not changed once
-   * they are in its lists, so a save copies the record and only the results it has not seen (a
-   * save of a task with N results costs one result, not N). Gone with the result objects.
-   */
-  private readonly copies = new WeakMap<AgentResult, AgentResult>();
+  /** Copies of saved records: each result copied once (see `createRecordCopier`). */
+  private readonly copy = createRecordCopier();
 
   constructor(private readonly onDelete: (taskId: string) => void) {}
 
@@ -123,22 +118,6 @@ class MemoryTaskStore implements TaskStore {
 
   private put(task: TaskRecord): void {
     this.rows.set(task.task_id, { order: this.nextOrder++, task: this.copy(task) });
-  }
-
-  /** A copy of the record to keep: its results' copies made once, and shared by later copies. */
-  private copy(task: TaskRecord): TaskRecord {
-    const result = task.result;
-    const lists = RESULT_LISTS.filter((list) => Array.isArray(result?.[list]));
-    if (!result || lists.length === 0) return clone(task);
-    const copy = clone({ ...task, result: { ...result, ...Object.fromEntries(lists.map((list) => [list, []])) } });
-    for (const list of lists) copy.result![list] = result[list].map((r) => this.copyOf(r));
-    return copy;
-  }
-
-  private copyOf(result: AgentResult): AgentResult {
-    let copy = this.copies.get(result);
-    if (!copy) this.copies.set(result, (copy = clone(result)));
-    return copy;
   }
 
   save(task: TaskRecord): void {

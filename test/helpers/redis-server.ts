@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,16 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stop it and start a new one on the same port and directory (its append-only file kept). */
   restart(options?: { downMs?: number }): Promise<void>;
+}
+
+/** Whether `redis-server` is on PATH (the benches leave their Redis rows out without it). */
+export function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function waitForPort(port: number, timeoutMs: number): Promise<void> {

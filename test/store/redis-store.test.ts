@@ -10,7 +10,8 @@ import type { OutboxMessage, Store, UnnumberedEvent } from '../../src/store/stor
 import { LogSink } from '../helpers/log-sink.js';
 import { freePort } from '../helpers/ports.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
-import { describeStoreContract, task } from './store-contract.js';
+import type { AgentResult } from '../../src/orchestrator/task.js';
+import { agentResult, describeStoreContract, task, withResults } from './store-contract.js';
 
 const event = (taskId: string, data: Record<string, unknown> = {}): UnnumberedEvent => ({
   event_type: 'agent_progress',
@@ -221,6 +222,141 @@ describe('Redis store: tasks', () => {
     const pruned = await store.tasks.prune({ maxTasks: 5, olderThan: '2000-01-01T00:00:00.000Z' });
     expect(pruned).toHaveLength(245);
     expect((await store.tasks.list({ limit: 100 })).tasks.map((t) => t.task_id)).toEqual(['t249', 't248', 't247', 't246', 't245']);
+  });
+});
+
+describe('Redis store: saves write what changed', () => {
+  const RESULT = 2_000;
+  /** What one result is as JSON, in UTF-8. */
+  const BYTES = Buffer.byteLength(JSON.stringify(agentResult(1, RESULT)));
+  /** Bytes Redis has read from all its clients (the server's own count). */
+  const received = async () => Number(/total_net_input_bytes:(\d+)/.exec(await raw.info('stats'))![1]);
+  /** Save the record once per new result, each save flushed; what Redis received for each. */
+  const grow = async (store: Store, record: ReturnType<typeof withResults>, from: number, to: number) => {
+    const sizes: number[] = [];
+    for (let n = from; n <= to; n++) {
+      const before = await received();
+      record.result!.agent_results.push(agentResult(n, RESULT));
+      record.progress.agents_done = n;
+      store.tasks.save(record);
+      await store.check();
+      sizes.push((await received()) - before);
+    }
+    return sizes;
+  };
+
+  it('a save sends the task row and the new result, whatever the number of results before it', async () => {
+    const store = await open();
+    await store.tasks.insert(task('a', 'running'));
+    const record = withResults('a', []);
+    const sizes = await grow(store, record, 1, 40);
+    // Regression: every save sent the whole record again, 40 results' worth by the last one.
+    expect(sizes[39]! - sizes[1]!).toBeLessThan(100);
+    expect(sizes[39]!).toBeLessThan(1.5 * BYTES);
+    // Another instance reads the whole record back, by get, list and byStatus.
+    const other = await open();
+    expect(await other.tasks.get('a')).toEqual(record);
+    expect((await other.tasks.list({ limit: 1 })).tasks).toEqual([record]);
+    expect(await other.tasks.byStatus(['running'])).toEqual([record]);
+    expect(await raw.hget(`${prefix}task:a`, 'n:agent_results')).toBe('40');
+  });
+
+  it("another instance's first save of a task sends its results once, then only the new ones", async () => {
+    const a = await open();
+    await a.tasks.insert(task('a', 'running'));
+    const record = withResults('a', [], [{ ...agentResult(99), role: 'synthesizer' }]);
+    await grow(a, record, 1, 10);
+    const b = await open();
+    const taken = (await b.tasks.get('a'))!;
+    expect(taken).toEqual(record);
+    const sizes = await grow(b, taken, 11, 12);
+    expect(sizes[0]!).toBeGreaterThan(11 * BYTES);
+    expect(sizes[1]!).toBeLessThan(1.5 * BYTES);
+    expect(await a.tasks.get('a')).toEqual(taken);
+  });
+
+  it('writes a list whole when it was replaced, emptied or dropped, also while an earlier save is on its way', async () => {
+    const store = await open();
+    await store.tasks.insert(task('a', 'running'));
+    const first = withResults('a', [1, 2, 3, 4, 5].map((n) => agentResult(n)));
+    store.tasks.save(first);
+    // The first save's round has been sent (next tick) and is not answered yet when the list is replaced by a shorter one.
+    await new Promise((resolve) => setImmediate(resolve));
+    const replaced = withResults('a', [agentResult(7), agentResult(8)]);
+    store.tasks.save(replaced);
+    await store.check();
+    const other = await open();
+    expect(await other.tasks.get('a')).toEqual(replaced);
+    expect(await raw.hexists(`${prefix}task:a`, 'r:agent_results:2')).toBe(0);
+
+    // The same array emptied in place, then a record with no result at all.
+    replaced.result!.agent_results.length = 0;
+    store.tasks.save(replaced);
+    await store.check();
+    expect(await other.tasks.get('a')).toEqual(replaced);
+    const bare = task('a', 'failed');
+    store.tasks.save(bare);
+    await store.check();
+    expect(await other.tasks.get('a')).toEqual(bare);
+  });
+
+  it('sends the whole list again when Redis lost what it held', async () => {
+    const store = await open();
+    await store.tasks.insert(task('a', 'running'));
+    const record = withResults('a', []);
+    await grow(store, record, 1, 3);
+    await raw.del(`${prefix}task:a`);
+    const sizes = await grow(store, record, 4, 5);
+    expect(sizes[0]!).toBeGreaterThan(4 * BYTES);
+    const other = await open();
+    expect(await other.tasks.get('a')).toEqual(record);
+  });
+
+  it('reads a record written whole, before results had fields of their own', async () => {
+    const store = await open();
+    const old = withResults('old', [agentResult(1), agentResult(2)]);
+    await raw.hset(`${prefix}task:old`, 'ord', '1', 'status', 'running', 'record', JSON.stringify(old));
+    await raw.zadd(`${prefix}tasks:all`, 1, 'old');
+    await raw.zadd(`${prefix}tasks:st:running`, 1, 'old');
+    expect(await store.tasks.get('old')).toEqual(old);
+    expect((await store.tasks.list({ limit: 5 })).tasks).toEqual([old]);
+    // Its first save here writes it in the new layout.
+    const taken = (await store.tasks.get('old'))!;
+    taken.result!.agent_results.push(agentResult(3));
+    store.tasks.save(taken);
+    await store.check();
+    expect(await (await open()).tasks.get('old')).toEqual(taken);
+    expect(await raw.hget(`${prefix}task:old`, 'n:agent_results')).toBe('3');
+  });
+
+  it('writes a save once more, the same, when its reply was lost', async () => {
+    const proxy = await startLossyProxy(server.port);
+    try {
+      const store = await createRedisStore({ url: proxy.url, prefix, logger: createLogger({ level: 'silent', destination: sink }), retryMs: 50 });
+      opened.push(store);
+      await store.tasks.insert(task('a', 'running'));
+      const agents: AgentResult[] = [];
+      const record = withResults('a', agents);
+      for (let n = 1; n <= 3; n++) {
+        agents.push(agentResult(n));
+        store.tasks.save(record);
+        await store.check();
+      }
+      proxy.state.cutNextReply = true;
+      agents.push(agentResult(4));
+      store.tasks.save(record);
+      // Redis wrote it; the writer did not hear so, holds it, and writes it again once reconnected.
+      await waitFor(async () => (await raw.hget(`${prefix}task:a`, 'n:agent_results')) === '4', 10_000, 'the save to be written');
+      await waitFor(() => settles(store.check()), 10_000, 'the store to reconnect');
+      agents.push(agentResult(5));
+      store.tasks.save(record);
+      await store.check();
+      expect(proxy.state.cuts).toBe(1);
+      expect(await (await open()).tasks.get('a')).toEqual(record);
+    } finally {
+      await Promise.all(opened.splice(0).map((s) => s.close()));
+      await proxy.close();
+    }
   });
 });
 

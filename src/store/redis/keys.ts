@@ -7,7 +7,10 @@
  * differ in their third character), so ids may contain any character.
  */
 export const KEY_PARTS = {
-  /** Hash per task: `record` (the TaskRecord JSON), `status`, `ord` (creation order). */
+  /**
+   * Hash per task: `record` (the TaskRecord JSON, its agent result lists empty), `status`, `ord`
+   * (creation order), and per result list `n:<list>` (its length) and `r:<list>:<index>` (each result's JSON).
+   */
   task: 'task:',
   /** Counter giving each new task its `ord`. */
   taskOrd: 'tasks:ord',

@@ -5,7 +5,7 @@ import type { Keys } from './keys.js';
 import { storeCall } from './redis-errors.js';
 import type { RedisWriter } from './redis-writer.js';
 import type { RunScript } from './scripts.js';
-import { taskWriteArgs } from './task-scripts.js';
+import { fieldsOf, taskFromFields, taskWriteArgs } from './task-scripts.js';
 
 /** Tasks deleted per prune script, so one call never holds Redis for long. */
 const PRUNE_CHUNK = 100;
@@ -17,19 +17,21 @@ export interface RedisTaskStoreOptions {
   writer: RedisWriter;
 }
 
-const parse = (record: string) => JSON.parse(record) as TaskRecord;
-
-/** Pairs [ord, record, …] from a script, as rows. */
+/** Pairs [ord, fields, …] from a script, as rows. */
 function rowsOf(flat: unknown): Array<{ ord: number; task: TaskRecord }> {
-  const values = flat as string[];
+  const values = flat as Array<string | string[]>;
   const rows: Array<{ ord: number; task: TaskRecord }> = [];
-  for (let i = 0; i + 1 < values.length; i += 2) rows.push({ ord: Number(values[i]), task: parse(values[i + 1]!) });
+  for (let i = 0; i + 1 < values.length; i += 2) {
+    const task = taskFromFields(fieldsOf(values[i + 1] as string[]));
+    if (task) rows.push({ ord: Number(values[i]), task });
+  }
   return rows;
 }
 
 /**
- * Tasks in Redis: a hash per task, a ZSET of all tasks and one per status scored by creation order
- * (so listing and `byStatus` read only what they return). Saves go through the writer; reads see
+ * Tasks in Redis: a hash per task (the record without its agent results, and a field per result;
+ * see `WRITE_TASK`), a ZSET of all tasks and one per status scored by creation order (so listing
+ * and `byStatus` read only what they return). Saves go through the writer; reads see
  * this process's saves that Redis has not acknowledged yet in their place.
  */
 export function createRedisTaskStore({ commands, run, keys, writer }: RedisTaskStoreOptions): TaskStore {
@@ -42,14 +44,13 @@ export function createRedisTaskStore({ commands, run, keys, writer }: RedisTaskS
       // No new task while earlier writes wait: it would be accepted by a store that cannot keep it.
       if (writer.failure) await writer.flush();
       if (writer.failure) throw writer.failure;
-      await storeCall(() => run('writeTask', taskWriteArgs('insert', task)), (e) => writer.reportDirect(e));
+      await storeCall(() => run('writeTask', taskWriteArgs('insert', task).args), (e) => writer.reportDirect(e));
     },
     save: (task) => writer.save(task),
     async get(taskId) {
       const pending = writer.pending(taskId);
       if (pending) return pending;
-      const record = await storeCall(() => commands.hget(keys.task(taskId), 'record'));
-      return record === null ? undefined : parse(record);
+      return taskFromFields(await storeCall(() => commands.hgetall(keys.task(taskId))));
     },
     async list({ status, limit, cursor }: ListTasksOptions): Promise<TaskPage> {
       // Like the memory store: a cursor that is not one of ours gives an empty page.
@@ -87,6 +88,7 @@ export function createRedisTaskStore({ commands, run, keys, writer }: RedisTaskS
       for (;;) {
         const ids = (await storeCall(() => run('prune', [Math.max(0, maxTasks), age, PRUNE_CHUNK, ...keep]))) as string[];
         pruned.push(...ids);
+        writer.forget(ids);
         if (ids.length < PRUNE_CHUNK) return pruned;
       }
     },

@@ -4,10 +4,12 @@ import type { Logger } from '../../logger.js';
 import type { TaskRecord } from '../../orchestrator/task.js';
 import type { StoreError } from '../store-error.js';
 import type { StoredListener, UnnumberedEvent, WriteErrorListener } from '../store.js';
+import { createListTracker, createRecordCopier, RESULT_LISTS } from '../result-lists.js';
+import { isFinal } from '../../orchestrator/task.js';
 import { createListenerSet } from './listener-set.js';
 import { toRedisStoreError } from './redis-errors.js';
 import type { RunScript } from './scripts.js';
-import { taskWriteArgs } from './task-scripts.js';
+import { taskWriteArgs, type ListStarts } from './task-scripts.js';
 
 /** How much one round sends at most: a burst is written over several rounds, never as one huge script. */
 const MAX_SAVES = 200;
@@ -22,6 +24,20 @@ interface QueuedEvent {
 }
 
 type Settled = { ok: true; value: unknown } | { ok: false; error: StoreError };
+
+/**
+ * What this writer knows of a task's result lists: per list, how many results Redis acknowledged
+ * (a list not named: unknown, so the next round writes it whole), how many the last save had, and
+ * how often what Redis holds was found out of date (an acknowledgement of a save sent before that
+ * does not count).
+ */
+interface StoredLists {
+  acked: ListStarts;
+  saved: ListStarts;
+  resets: number;
+}
+
+const knownNothing = (): StoredLists => ({ acked: {}, saved: {}, resets: 0 });
 type Hold = (error: StoreError, taskIds: string[]) => void;
 
 const settle = (promise: Promise<unknown>): Promise<Settled> =>
@@ -56,6 +72,9 @@ export type RedisWriter = ReturnType<typeof createRedisWriter>;
 export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) {
   const producer = randomUUID();
   const held = new Map<string, { record: TaskRecord; version: number }>();
+  const copy = createRecordCopier();
+  const tracker = createListTracker();
+  const lists = new Map<string, StoredLists>();
   // Tasks whose newest held save is not in a round yet.
   const dirty = new Set<string>();
   const queue: QueuedEvent[] = [];
@@ -72,6 +91,24 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
   let timer: NodeJS.Timeout | undefined;
 
   const hasWork = () => dirty.size > 0 || queue.length > 0;
+
+  /**
+   * A save's result lists: one that is not the array of the task's last save with results only
+   * added (a record read back, a list replaced or emptied) is written whole by the next round.
+   */
+  const noteLists = (task: TaskRecord) => {
+    let state = lists.get(task.task_id);
+    if (!state) lists.set(task.task_id, (state = knownNothing()));
+    for (const list of RESULT_LISTS) {
+      const results = task.result?.[list];
+      if ((results ? tracker.kept(results) : 0) < (state.saved[list] ?? 0)) {
+        delete state.acked[list];
+        state.resets++;
+      }
+      state.saved[list] = results?.length ?? 0;
+      if (results) tracker.mark(results);
+    }
+  };
 
   /** Writes are held: retry on a timer, and tell listeners about tasks not told yet in this outage. */
   const fail = (error: StoreError, taskIds: readonly string[]) => {
@@ -110,14 +147,36 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
     });
   };
 
-  function settleSave(id: string, sent: number, result: Settled, hold: Hold): void {
+  interface SentSave {
+    id: string;
+    version: number;
+    resets: number;
+    counts: ListStarts;
+  }
+
+  function settleSave(save: SentSave, result: Settled, hold: Hold): void {
+    const { id } = save;
     if (!result.ok && result.error.unavailable) {
       dirty.add(id);
       return hold(result.error, [id]);
     }
+    const state = lists.get(id);
+    const outdated = () => state && ((state.acked = {}), state.resets++);
+    if (result.ok && Number(result.value) === 0) {
+      // Redis has fewer results than this writer knew (it lost data): the next round sends the lists whole.
+      outdated();
+      return void dirty.add(id);
+    }
+    const newest = held.get(id);
     // A newer save of the task stays held (and dirty) until it is written in turn.
-    if (held.get(id)?.version === sent) held.delete(id);
-    if (!result.ok) drop(result.error, [id]);
+    if (newest?.version === save.version) held.delete(id);
+    if (!result.ok) {
+      outdated();
+      return drop(result.error, [id]);
+    }
+    if (state && state.resets === save.resets) state.acked = save.counts;
+    // A finished task written as it ends is not saved again; a later save writes its lists whole.
+    if (!held.has(id) && newest && isFinal(newest.record.status)) lists.delete(id);
   }
 
   function settleAppend(events: QueuedEvent[], result: Settled, hold: Hold): void {
@@ -134,7 +193,11 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
     const saves = [...dirty].slice(0, MAX_SAVES).map((id) => {
       dirty.delete(id);
       const { record, version: sent } = held.get(id)!;
-      return { id, sent, reply: settle(run('writeTask', taskWriteArgs('save', record))) };
+      let state = lists.get(id);
+      if (!state) lists.set(id, (state = knownNothing()));
+      const { args, counts } = taskWriteArgs('save', record, state.acked);
+      const save: SentSave = { id, version: sent, resets: state.resets, counts };
+      return { save, reply: settle(run('writeTask', args)) };
     });
     const events = queue.slice(0, MAX_EVENTS);
     const args = [producer, ...events.flatMap((e) => [e.event.task_id, String(e.counter), e.head])];
@@ -145,7 +208,7 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
       unreachable = error;
       heldBack.push(...ids);
     };
-    for (const save of saves) settleSave(save.id, save.sent, await save.reply, hold);
+    for (const { save, reply } of saves) settleSave(save, await reply, hold);
     if (appended) settleAppend(events, await appended, hold);
     if (unreachable) fail(unreachable, heldBack);
     return !unreachable;
@@ -173,7 +236,8 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
     flush,
     save(task: TaskRecord): void {
       if (!accepting) return;
-      held.set(task.task_id, { record: structuredClone(task), version: ++version });
+      noteLists(task);
+      held.set(task.task_id, { record: copy(task), version: ++version });
       dirty.add(task.task_id);
       schedule();
     },
@@ -191,6 +255,10 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
     },
     /** Every save not yet acknowledged (copies). */
     pendingTasks: (): TaskRecord[] => [...held.values()].map((s) => structuredClone(s.record)),
+    /** Tasks pruned: what was known of their results goes. */
+    forget(taskIds: readonly string[]): void {
+      for (const id of taskIds) lists.delete(id);
+    },
     /** Tasks with a save or an event not yet written (prune leaves them alone). */
     busyTaskIds: (): string[] => [...new Set([...held.keys(), ...queue.map((e) => e.event.task_id)])],
     onStored: (listener: StoredListener) => stored.add(listener),

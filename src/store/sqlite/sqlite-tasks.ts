@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { FINAL_STATUSES, type AgentResult, type TaskRecord, type TaskStatus } from '../../orchestrator/task.js';
+import { createListTracker, resultListsOf, withoutResults, type ResultListName } from '../result-lists.js';
 import type { StoreError } from '../store-error.js';
 import type { ListTasksOptions, RetentionPolicy, TaskStore } from '../store.js';
 import type { WriteGuard } from './write-guard.js';
@@ -11,10 +12,6 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 /** Ids per `IN (…)` read or delete. */
 const CHUNK = 500;
 
-/** The lists of agent results a record carries; each is kept in `task_results`, one row per result. */
-const LISTS = ['agent_results', 'synthesis_results'] as const;
-type ListName = (typeof LISTS)[number];
-
 /** The SQLite task store, plus the saves it holds back while the disk cannot take them. */
 export interface SqliteTaskStore extends TaskStore {
   /** Write the held saves; false when some are still held. */
@@ -22,27 +19,13 @@ export interface SqliteTaskStore extends TaskStore {
   readonly held: number;
 }
 
-/** How far a result list (the array object a running task appends to) is written: its length then, and its last element. */
-interface Written {
-  count: number;
-  last: AgentResult | undefined;
-}
-/** A list written by a write that must commit before it counts. */
-type Mark = [AgentResult[], Written];
+/** Result lists written by a write that must commit before they count as written. */
+type Marks = AgentResult[][];
 
 interface ResultRow {
   task_id: string;
-  list: ListName;
+  list: ResultListName;
   result: string;
-}
-
-const resultListsOf = (t: TaskRecord) => LISTS.filter((list) => Array.isArray(t.result?.[list]));
-
-/** The task row's JSON: the record with its result lists empty (in place, so its keys keep their order). */
-function rowJson(t: TaskRecord): string {
-  const lists = resultListsOf(t);
-  if (lists.length === 0) return JSON.stringify(t);
-  return JSON.stringify({ ...t, result: { ...t.result, ...Object.fromEntries(lists.map((list) => [list, []])) } });
 }
 
 /** A stored record with its results put back in their lists, in order. */
@@ -67,41 +50,40 @@ function createTaskWrites(db: Database.Database) {
   const putResult = db.prepare('INSERT OR REPLACE INTO task_results (task_id, list, idx, result) VALUES (?, ?, ?, ?)');
   const clearList = db.prepare('DELETE FROM task_results WHERE task_id = ? AND list = ?');
   const clearAll = db.prepare('DELETE FROM task_results WHERE task_id = ?');
-  const written = new WeakMap<AgentResult[], Written>();
+  const written = createListTracker();
   const finishedAt = (t: TaskRecord) => (FINAL_STATUSES.has(t.status) ? (t.completed_at ?? new Date().toISOString()) : null);
 
   /** Where writing `list` can start: after what was written of this very array, or 0 (and the stored rows go). */
-  const startOf = (t: TaskRecord, list: ListName, results: AgentResult[]): number => {
-    const known = written.get(results);
-    if (known && known.count <= results.length && (known.count === 0 || results[known.count - 1] === known.last)) return known.count;
-    clearList.run(t.task_id, list);
-    return 0;
+  const startOf = (t: TaskRecord, list: ResultListName, results: AgentResult[]): number => {
+    const kept = written.kept(results);
+    if (kept === 0) clearList.run(t.task_id, list);
+    return kept;
   };
 
-  const writeResults = (t: TaskRecord, marks: Mark[]) => {
+  const writeResults = (t: TaskRecord, marks: Marks) => {
     const lists = resultListsOf(t);
     if (lists.length === 0) clearAll.run(t.task_id);
     for (const list of lists) {
       const results = t.result![list];
       for (let i = startOf(t, list, results); i < results.length; i++) putResult.run(t.task_id, list, i, JSON.stringify(results[i]));
-      marks.push([results, { count: results.length, last: results.at(-1) }]);
+      marks.push(results);
     }
   };
 
-  const insert = (t: TaskRecord, marks: Mark[]) => {
-    insertRow.run(t.task_id, t.status, t.created_at, finishedAt(t), rowJson(t));
+  const insert = (t: TaskRecord, marks: Marks) => {
+    insertRow.run(t.task_id, t.status, t.created_at, finishedAt(t), JSON.stringify(withoutResults(t)));
     writeResults(t, marks);
   };
-  const save = (t: TaskRecord, marks: Mark[]) => {
-    const json = rowJson(t);
+  const save = (t: TaskRecord, marks: Marks) => {
+    const json = JSON.stringify(withoutResults(t));
     if (updateRow.run(t.status, finishedAt(t), json, t.task_id).changes === 0) insertRow.run(t.task_id, t.status, t.created_at, finishedAt(t), json);
     writeResults(t, marks);
   };
   /** Run `fn` in one transaction; what it wrote counts once it has committed. */
-  const committed = (fn: (marks: Mark[]) => void) => {
-    const marks: Mark[] = [];
+  const committed = (fn: (marks: Marks) => void) => {
+    const marks: Marks = [];
     db.transaction(() => fn(marks))();
-    for (const [results, state] of marks) written.set(results, state);
+    for (const results of marks) written.mark(results);
   };
   return {
     insert: (t: TaskRecord) => committed((marks) => insert(t, marks)),
