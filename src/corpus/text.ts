@@ -133,16 +133,17 @@ export function bestSnippet(text: string, terms: string[], width = 220): string 
   const { flat, lower } = flattened(text);
   if (flat.length <= width) return flat;
   const wanted = terms.map((t) => t.toLowerCase());
+  // Each term's next occurrence at or after the window's start, searched again only when the
+  // window has passed it, and never again once a term is not found: one pass over the text.
+  const next = wanted.map((t) => lower.indexOf(t));
   let best = 0;
   let bestScore = -1;
   for (let start = 0; start < flat.length; start += Math.max(20, Math.floor(width / 4))) {
-    // A term is in the window when its first occurrence from the window's start ends inside it
-    // (no slice of the text per window: a search makes a snippet for every hit).
     const end = Math.min(start + width, lower.length);
     let score = 0;
-    for (const t of wanted) {
-      const at = lower.indexOf(t, start);
-      if (at !== -1 && at + t.length <= end) score++;
+    for (let i = 0; i < wanted.length; i++) {
+      if (next[i]! !== -1 && next[i]! < start) next[i] = lower.indexOf(wanted[i]!, start);
+      if (next[i]! !== -1 && next[i]! + wanted[i]!.length <= end) score++;
     }
     if (score > bestScore) [best, bestScore] = [start, score];
   }

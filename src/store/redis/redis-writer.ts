@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskEvent } from '../../events/event.js';
 import type { Logger } from '../../logger.js';
-import type { TaskRecord } from '../../orchestrator/task.js';
+import { isFinal, type TaskRecord } from '../../orchestrator/task.js';
+import { createListTracker, createRecordCopier, RESULT_LISTS } from '../result-lists.js';
 import type { StoreError } from '../store-error.js';
 import type { StoredListener, UnnumberedEvent, WriteErrorListener } from '../store.js';
-import { createListTracker, createRecordCopier, RESULT_LISTS } from '../result-lists.js';
-import { isFinal } from '../../orchestrator/task.js';
 import { createListenerSet } from './listener-set.js';
 import { toRedisStoreError } from './redis-errors.js';
 import type { RunScript } from './scripts.js';
@@ -37,7 +36,14 @@ interface StoredLists {
   resets: number;
 }
 
-const knownNothing = (): StoredLists => ({ acked: {}, saved: {}, resets: 0 });
+/** A save sent in a round: its version, and what its lists will be once Redis acknowledges it. */
+interface SentSave {
+  id: string;
+  version: number;
+  resets: number;
+  counts: ListStarts;
+}
+
 type Hold = (error: StoreError, taskIds: string[]) => void;
 
 const settle = (promise: Promise<unknown>): Promise<Settled> =>
@@ -92,13 +98,18 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
 
   const hasWork = () => dirty.size > 0 || queue.length > 0;
 
+  const listsOf = (id: string): StoredLists => {
+    let state = lists.get(id);
+    if (!state) lists.set(id, (state = { acked: {}, saved: {}, resets: 0 }));
+    return state;
+  };
+
   /**
    * A save's result lists: one that is not the array of the task's last save with results only
    * added (a record read back, a list replaced or emptied) is written whole by the next round.
    */
   const noteLists = (task: TaskRecord) => {
-    let state = lists.get(task.task_id);
-    if (!state) lists.set(task.task_id, (state = knownNothing()));
+    const state = listsOf(task.task_id);
     for (const list of RESULT_LISTS) {
       const results = task.result?.[list];
       if ((results ? tracker.kept(results) : 0) < (state.saved[list] ?? 0)) {
@@ -147,23 +158,20 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
     });
   };
 
-  interface SentSave {
-    id: string;
-    version: number;
-    resets: number;
-    counts: ListStarts;
-  }
-
   function settleSave(save: SentSave, result: Settled, hold: Hold): void {
     const { id } = save;
     if (!result.ok && result.error.unavailable) {
       dirty.add(id);
       return hold(result.error, [id]);
     }
-    const state = lists.get(id);
-    const outdated = () => state && ((state.acked = {}), state.resets++);
+    const state = listsOf(id);
+    /** What Redis holds is not known any more: the next save sends the lists whole. */
+    const outdated = () => {
+      state.acked = {};
+      state.resets++;
+    };
     if (result.ok && Number(result.value) === 0) {
-      // Redis has fewer results than this writer knew (it lost data): the next round sends the lists whole.
+      // Redis has fewer results than this writer knew (it lost data).
       outdated();
       return void dirty.add(id);
     }
@@ -174,7 +182,7 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
       outdated();
       return drop(result.error, [id]);
     }
-    if (state && state.resets === save.resets) state.acked = save.counts;
+    if (state.resets === save.resets) state.acked = save.counts;
     // A finished task written as it ends is not saved again; a later save writes its lists whole.
     if (!held.has(id) && newest && isFinal(newest.record.status)) lists.delete(id);
   }
@@ -193,8 +201,7 @@ export function createRedisWriter({ run, logger, retryMs }: RedisWriterOptions) 
     const saves = [...dirty].slice(0, MAX_SAVES).map((id) => {
       dirty.delete(id);
       const { record, version: sent } = held.get(id)!;
-      let state = lists.get(id);
-      if (!state) lists.set(id, (state = knownNothing()));
+      const state = listsOf(id);
       const { args, counts } = taskWriteArgs('save', record, state.acked);
       const save: SentSave = { id, version: sent, resets: state.resets, counts };
       return { save, reply: settle(run('writeTask', args)) };

@@ -1,27 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { FINAL_STATUSES } from '../../orchestrator/task.js';
 import { StoreError, toStoreError } from '../store-error.js';
 import type { OutboxMessage, Store, WebhookStore } from '../store.js';
 import { createFileDocumentStore } from '../file-documents.js';
 import { migrate } from './migrations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
 import { createSqliteTaskStore } from './sqlite-tasks.js';
+import { FINAL, NO_TASKS, placeholders } from './sql.js';
 import { createWriteGuard, type WriteGuard } from './write-guard.js';
 
-const FINAL = [...FINAL_STATUSES];
-/** A write that concerns no task in particular (webhooks, retention, the probe). */
-const NONE = (): readonly string[] => [];
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookStore {
   const toMessage = (row: Record<string, unknown>) => row as unknown as OutboxMessage;
   return {
     register: async (r) =>
-      guard.write(NONE, () => void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at)),
+      guard.write(NO_TASKS, () => void db.prepare('INSERT INTO webhooks (id, task_id, url, events, created_at) VALUES (?, ?, ?, ?, ?)').run(r.id, r.task_id, r.url, JSON.stringify(r.events), r.created_at)),
     unregister: async (taskId) =>
-      guard.write(NONE, () =>
+      guard.write(NO_TASKS, () =>
         db.transaction(() => {
           db.prepare("DELETE FROM outbox WHERE task_id = ? AND status = 'pending'").run(taskId);
           return db.prepare('DELETE FROM webhooks WHERE task_id = ?').run(taskId).changes;
@@ -37,7 +33,7 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
         .prepare<string[], { n: number }>(`SELECT count(*) AS n FROM webhooks w JOIN tasks t USING (task_id) WHERE t.status NOT IN (${placeholders(FINAL.length)})`)
         .get(...FINAL)!.n,
     enqueue: async (m) =>
-      guard.write(NONE, () =>
+      guard.write(NO_TASKS, () =>
         void db
           .prepare(
             'INSERT INTO outbox (id, registration_id, task_id, url, event_type, payload, attempts, next_attempt_at, status, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -45,7 +41,7 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
           .run(m.id, m.registration_id, m.task_id, m.url, m.event_type, m.payload, m.attempts, m.next_attempt_at, m.status, m.last_error, m.created_at),
       ),
     claim: async (now, limit, leaseMs) =>
-      guard.write(NONE, () =>
+      guard.write(NO_TASKS, () =>
         db.transaction(() => {
           const due = db
             .prepare<[number, number], Record<string, unknown>>("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?")
@@ -57,7 +53,7 @@ function createWebhookStore(db: Database.Database, guard: WriteGuard): WebhookSt
         })(),
       ),
     update: async (id, c) =>
-      guard.write(NONE, () => void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id)),
+      guard.write(NO_TASKS, () => void db.prepare('UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?').run(c.status, c.attempts, c.next_attempt_at, c.last_error, id)),
     async get(id) {
       const row = db.prepare<[string], Record<string, unknown>>('SELECT * FROM outbox WHERE id = ?').get(id);
       return row && toMessage(row);
@@ -130,7 +126,7 @@ export function createSqliteStore(dataDir: string, options: SqliteStoreOptions =
     shared: false,
     async check() {
       heldWrittenFirst();
-      guard.write(NONE, () => probe.run(new Date().toISOString()));
+      guard.write(NO_TASKS, () => probe.run(new Date().toISOString()));
     },
     onWriteError: guard.onWriteError,
     close() {

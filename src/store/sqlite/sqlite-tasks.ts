@@ -3,12 +3,9 @@ import { FINAL_STATUSES, type AgentResult, type TaskRecord, type TaskStatus } fr
 import { createListTracker, resultListsOf, withoutResults, type ResultListName } from '../result-lists.js';
 import type { StoreError } from '../store-error.js';
 import type { ListTasksOptions, RetentionPolicy, TaskStore } from '../store.js';
+import { FINAL, NO_TASKS, placeholders } from './sql.js';
 import type { WriteGuard } from './write-guard.js';
 
-const FINAL = [...FINAL_STATUSES];
-/** A write that concerns no task in particular (retention). */
-const NONE = (): readonly string[] => [];
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',');
 /** Ids per `IN (…)` read or delete. */
 const CHUNK = 500;
 
@@ -162,7 +159,7 @@ export function createSqliteTaskStore(db: Database.Database, guard: WriteGuard, 
     flushHeld: held.flush,
     async insert(t) {
       beforeInsert();
-      guard.write(NONE, () => writes.insert(t));
+      guard.write(NO_TASKS, () => writes.insert(t));
     },
     save(t) {
       // Behind an older held save of the same task: written after it, never before.
@@ -205,7 +202,7 @@ export function createSqliteTaskStore(db: Database.Database, guard: WriteGuard, 
         .prepare<unknown[], { task_id: string }>(`SELECT task_id FROM tasks WHERE ${finished} AND finished_at < ?`)
         .all(...FINAL, olderThan);
       const ids = [...new Set([...overCount, ...tooOld].map((r) => r.task_id))].filter((id) => !held.held.has(id));
-      for (let i = 0; i < ids.length; i += CHUNK) guard.write(NONE, () => drop(ids.slice(i, i + CHUNK)));
+      for (let i = 0; i < ids.length; i += CHUNK) guard.write(NO_TASKS, () => drop(ids.slice(i, i + CHUNK)));
       return ids;
     },
   };
